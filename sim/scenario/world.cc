@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: MIT
+#include "sim/scenario/world.h"
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "sim/engine/rng.h"
+#include "sim/engine/simulator.h"
+#include "sim/report/sli_collector.h"
+#include "sim/scenario/config_json.h"
+#include "sim/serve/inference_server.h"
+
+namespace kubemind::scenario {
+namespace {
+
+using engine::Duration;
+using engine::SimTime;
+
+/// Number of slices a run is cut into for progress reports.
+constexpr int kProgressSlices = 100;
+
+class World final : public traffic::RequestObserver {
+ public:
+  World(const ScenarioConfig& config, traffic::RequestObserver* observer)
+      : config_(config),
+        end_(SimTime::from_seconds(config.duration_s)),
+        warmup_(SimTime::from_seconds(config.warmup_s)),
+        interval_(Duration::from_seconds(config.report.interval_s)),
+        observer_(observer),
+        sli_(report::SliCollectorConfig{warmup_, end_, interval_, config.slo.latency_ms, config.pods.size()}) {
+    std::map<std::string, serve::InferenceServer*> by_name;
+    for (size_t i = 0; i < config.pods.size(); ++i) {
+      const PodConfig& pod = config.pods[i];
+      servers_.push_back(std::make_unique<serve::InferenceServer>(
+          sim_, engine::RngStream(config.seed, "pod/" + pod.name, "service_time"), requests_, pod.server,
+          static_cast<uint32_t>(i)));
+      by_name[pod.name] = servers_.back().get();
+    }
+    for (size_t i = 0; i < config.clients.size(); ++i) {
+      const ClientConfig& c = config.clients[i];
+      clients_.push_back(std::make_unique<traffic::OpenLoopClient>(
+          sim_, engine::RngStream(config.seed, "client/" + c.client.name, "arrivals"), requests_, c.client,
+          static_cast<uint32_t>(i), *by_name.at(c.target), *this));
+    }
+    warmup_busy_.assign(servers_.size(), 0.0);
+    warmup_waiting_.assign(servers_.size(), 0.0);
+    last_waiting_.assign(servers_.size(), 0.0);
+    last_in_system_.assign(servers_.size(), 0.0);
+  }
+
+  report::RunReport run(const RunOptions& options) {
+    for (auto& client : clients_) client->start(end_);
+    if (warmup_ > SimTime::zero()) sim_.schedule_at<&World::on_warmup_end>(warmup_, this);
+    if (sli_.rows() > 1) sim_.schedule_at<&World::on_interval_end>(sli_.row_end(0), this, 0);
+    // The run covers [0, end): an event at exactly `end` is after it.
+    const SimTime last = SimTime{end_.ns - 1};
+    for (int slice = 1; slice <= kProgressSlices; ++slice) {
+      sim_.run_until(slice == kProgressSlices ? last : SimTime{last.ns / kProgressSlices * slice});
+      if (options.progress) options.progress(static_cast<double>(slice) / kProgressSlices);
+    }
+    sample_gauges(sli_.rows() - 1, end_);
+    return make_report();
+  }
+
+  void on_sent(const traffic::Request& r) override {
+    sli_.on_sent(r.sent_at);
+    if (observer_) observer_->on_sent(r);
+  }
+
+  void on_answered(const traffic::Request& r) override {
+    if (r.outcome == traffic::Outcome::kOk) {
+      sli_.on_completed(r.sent_at, r.arrived_at, r.started_at, r.finished_at, r.server);
+    } else {
+      sli_.on_failed(r.sent_at, r.finished_at, r.server, traffic::outcome_name(r.outcome));
+    }
+    if (observer_) observer_->on_answered(r);
+  }
+
+ private:
+  /// Time-average gauges of row `row`, which ends at `at`, from the servers' integrals.
+  void sample_gauges(size_t row, SimTime at) {
+    const SimTime start{static_cast<int64_t>(row) * interval_.ns};
+    const double width_s = (at - start).seconds_f();
+    double waiting = 0, in_system = 0;
+    for (size_t i = 0; i < servers_.size(); ++i) {
+      const double w = servers_[i]->waiting().area_until(at);
+      const double s = w + servers_[i]->busy().area_until(at);
+      waiting += (w - last_waiting_[i]) / width_s;
+      in_system += (s - last_in_system_[i]) / width_s;
+      last_waiting_[i] = w;
+      last_in_system_[i] = s;
+    }
+    sli_.set_gauges(row, waiting, in_system);
+  }
+
+  void on_interval_end(uint64_t row) {
+    sample_gauges(row, sim_.now());
+    if (row + 2 < sli_.rows()) sim_.schedule_at<&World::on_interval_end>(sli_.row_end(row + 1), this, row + 1);
+  }
+
+  void on_warmup_end(uint64_t) {
+    for (size_t i = 0; i < servers_.size(); ++i) {
+      warmup_busy_[i] = servers_[i]->busy().area_until(warmup_);
+      warmup_waiting_[i] = servers_[i]->waiting().area_until(warmup_);
+    }
+  }
+
+  report::RunReport make_report() {
+    report::RunReport rep;
+    rep.scenario = report::ScenarioInfo{config_.name, config_.seed, config_.duration_s, config_.warmup_s};
+    rep.config_json = resolved_config_json(config_);
+    rep.sli = sli_.sli();
+    const std::vector<uint64_t> per_server = sli_.requests_per_server();
+    uint64_t total = 0;
+    for (const uint64_t n : per_server) total += n;
+    const double span_s = (end_ - warmup_).seconds_f();
+    for (size_t i = 0; i < servers_.size(); ++i) {
+      const serve::InferenceServer& s = *servers_[i];
+      report::PodReport pod;
+      pod.name = config_.pods[i].name;
+      pod.requests = per_server[i];
+      pod.share = total == 0 ? 0.0 : static_cast<double>(per_server[i]) / static_cast<double>(total);
+      pod.mean_queue_depth = (s.waiting().area_until(end_) - warmup_waiting_[i]) / span_s;
+      pod.utilization = (s.busy().area_until(end_) - warmup_busy_[i]) / span_s / s.instances();
+      rep.pods.push_back(pod);
+    }
+    rep.timeseries = sli_.timeseries();
+    rep.engine.events = sim_.events_executed();
+    return rep;
+  }
+
+  const ScenarioConfig& config_;
+  SimTime end_;
+  SimTime warmup_;
+  Duration interval_;
+  traffic::RequestObserver* observer_;
+  engine::Simulator sim_;
+  traffic::RequestTable requests_;
+  report::SliCollector sli_;
+  std::vector<std::unique_ptr<serve::InferenceServer>> servers_;
+  std::vector<std::unique_ptr<traffic::OpenLoopClient>> clients_;
+  std::vector<double> warmup_busy_, warmup_waiting_;      // integrals at the end of warm-up
+  std::vector<double> last_waiting_, last_in_system_;     // integrals at the last row boundary
+};
+
+}  // namespace
+
+report::RunReport run_scenario(const ScenarioConfig& config, const RunOptions& options) {
+  World world(config, options.observer);
+  return world.run(options);
+}
+
+}  // namespace kubemind::scenario
