@@ -261,15 +261,16 @@ void append_requests(std::string& out, const RequestCounts& r) {
   append_count_row(out, "unfinished", r.unfinished, label_width, value_width);
 }
 
+/// Columns are 9 wide after a space, so values of 100 s and more stay separated, if not aligned.
 void append_latency(std::string& out, const Sli& sli) {
   const LatencySummary& l = sli.latency_ms;
   auto it = std::back_inserter(out);
-  fmt::format_to(it, "{:<14}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}\n", "Latency (ms)", "mean", "p50",
+  fmt::format_to(it, "{:<14} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}\n", "Latency (ms)", "mean", "p50",
                  "p90", "p95", "p99", "p99.9", "max");
-  fmt::format_to(it, "{:<14}{:>10.3f}{:>10.3f}{:>10.3f}{:>10.3f}{:>10.3f}{:>10.3f}{:>10.3f}\n",
+  fmt::format_to(it, "{:<14} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f}\n",
                  "  response", l.mean, l.p50, l.p90, l.p95, l.p99, l.p999, l.max);
-  fmt::format_to(it, "{:<14}{:>10}{:>10}{:>10}\n", "Wait (ms)", "mean", "p99", "waited %");
-  fmt::format_to(it, "{:<14}{:>10.3f}{:>10.3f}{:>10.2f}\n", "  queue", sli.wait_ms.mean, sli.wait_ms.p99,
+  fmt::format_to(it, "{:<14} {:>9} {:>9} {:>9}\n", "Wait (ms)", "mean", "p99", "waited %");
+  fmt::format_to(it, "{:<14} {:>9.3f} {:>9.3f} {:>9.2f}\n", "  queue", sli.wait_ms.mean, sli.wait_ms.p99,
                  100.0 * sli.wait_ms.waited_fraction);
 }
 
