@@ -13,7 +13,8 @@
 namespace kubemind::scenario {
 namespace {
 
-constexpr std::size_t kDescribeLimit = 40;                  // characters of a value shown after "got"
+constexpr std::size_t kDescribeLimit = 40;                    // characters of a value shown after "got"
+constexpr std::size_t kMaxDepth = 1000;                       // a scenario nests about 5 levels
 constexpr std::size_t kMaxFileBytes = std::size_t{64} << 20;  // a scenario is a few KiB; refuse runaways
 
 std::string escape_token(std::string_view token) {
@@ -31,23 +32,25 @@ std::string escape_token(std::string_view token) {
   return out;
 }
 
-/// Optimal string alignment distance: Levenshtein plus transposition of adjacent characters.
+/// Optimal string alignment distance: Levenshtein plus transposition of adjacent characters. Keeps
+/// three rows of the dynamic-programming table.
 std::size_t typo_distance(std::string_view a, std::string_view b) {
-  const std::size_t n = a.size();
   const std::size_t m = b.size();
-  std::vector<std::vector<std::size_t>> d(n + 1, std::vector<std::size_t>(m + 1));
-  for (std::size_t i = 0; i <= n; ++i) d[i][0] = i;
-  for (std::size_t j = 0; j <= m; ++j) d[0][j] = j;
-  for (std::size_t i = 1; i <= n; ++i) {
+  std::vector<std::size_t> before(m + 1), previous(m + 1), current(m + 1);
+  for (std::size_t j = 0; j <= m; ++j) previous[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    current[0] = i;
     for (std::size_t j = 1; j <= m; ++j) {
       const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      current[j] = std::min({previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost});
       if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+        current[j] = std::min(current[j], before[j - 2] + 1);
       }
     }
+    std::swap(before, previous);
+    std::swap(previous, current);
   }
-  return d[n][m];
+  return previous[m];
 }
 
 /// Cuts `text` to at most `limit` bytes without splitting a UTF-8 sequence.
@@ -111,7 +114,7 @@ class DomBuilder final : public Json::json_sax_t {
   bool key(string_t& key) override {
     Frame& frame = frames_.back();
     if (frame.container->contains(key)) {
-      issues_.push_back({pointer_prefix_ + child_pointer(frame.pointer, key), "each field once", "a duplicate"});
+      issues_.push_back({pointer_prefix_ + child_pointer(open_pointer(), key), "each field once", "a duplicate"});
     }
     frame.key = key;
     slot_ = &(*frame.container)[key];  // a repeated key overwrites, like nlohmann: the last one counts
@@ -123,6 +126,8 @@ class DomBuilder final : public Json::json_sax_t {
     position_ = position;
     // 406 is nlohmann's "number overflow" (e.g. 1e400), reported as out_of_range without a position.
     if (error.id == 406) {
+      // The position is the number's last character; point at its first, as for other errors.
+      if (!last_token.empty() && last_token.size() <= position) position_ = position - last_token.size() + 1;
       kind_ = "number overflow";
       detail_ = last_token + " does not fit a double";
     } else {
@@ -133,6 +138,7 @@ class DomBuilder final : public Json::json_sax_t {
   }
 
   bool failed() const { return failed_; }
+  bool too_deep() const { return too_deep_; }
   std::size_t position() const { return position_; }
   const std::string& kind() const { return kind_; }
   const std::string& detail() const { return detail_; }
@@ -141,8 +147,7 @@ class DomBuilder final : public Json::json_sax_t {
  private:
   struct Frame {
     Json* container;
-    std::string pointer;  // relative to the document, "" for the document itself
-    std::string key;      // last key read, objects only
+    std::string key;  // last key read, objects only
   };
 
   /// Places a value where the parser is: the document, the next array element or the last key's slot.
@@ -161,14 +166,12 @@ class DomBuilder final : public Json::json_sax_t {
   }
 
   bool open(Json empty) {
-    std::string pointer;
-    if (!frames_.empty()) {
-      const Frame& parent = frames_.back();
-      pointer = parent.container->is_array() ? child_pointer(parent.pointer, parent.container->size())
-                                             : child_pointer(parent.pointer, parent.key);
+    if (frames_.size() >= kMaxDepth) {
+      too_deep_ = true;
+      return false;
     }
     Json* container = add(std::move(empty));
-    frames_.push_back({container, std::move(pointer), {}});
+    frames_.push_back({container, {}});
     return true;
   }
 
@@ -177,12 +180,25 @@ class DomBuilder final : public Json::json_sax_t {
     return true;
   }
 
+  /// Pointer of the innermost open container, relative to the document. Built only when needed
+  /// (keeping one per level would cost memory quadratic in the depth).
+  std::string open_pointer() const {
+    std::string pointer;
+    for (std::size_t i = 0; i + 1 < frames_.size(); ++i) {
+      const Json& container = *frames_[i].container;
+      pointer =
+          container.is_array() ? child_pointer(pointer, container.size() - 1) : child_pointer(pointer, frames_[i].key);
+    }
+    return pointer;
+  }
+
   std::string pointer_prefix_;
   std::vector<Issue>& issues_;
   Json root_;
   std::vector<Frame> frames_;
   Json* slot_ = nullptr;
   bool failed_ = false;
+  bool too_deep_ = false;
   std::size_t position_ = 0;
   std::string kind_;
   std::string detail_;
@@ -207,6 +223,8 @@ std::string describe(const Json& value) {
   return truncate_utf8(value.dump(-1, ' ', false, Json::error_handler_t::replace), kDescribeLimit);
 }
 
+std::string describe_string(std::string_view text) { return describe(Json(std::string(text))); }
+
 std::string quote(std::string_view text) {
   return Json(std::string(text)).dump(-1, ' ', false, Json::error_handler_t::replace);
 }
@@ -225,7 +243,8 @@ std::string did_you_mean(std::string_view name, const std::vector<std::string>& 
   std::size_t best_distance = 0;
   for (const auto& candidate : candidates) {
     const std::size_t distance = typo_distance(name, candidate);
-    const std::size_t limit = std::max<std::size_t>(1, std::min<std::size_t>(2, std::max(name.size(), candidate.size()) / 3));
+    const std::size_t limit =
+        std::max<std::size_t>(1, std::min<std::size_t>(2, std::max(name.size(), candidate.size()) / 3));
     if (distance == 0 || distance > limit) continue;
     if (best == nullptr || distance < best_distance) {  // ties: the first in schema order
       best = &candidate;
@@ -281,6 +300,11 @@ std::optional<Json> parse_json(std::string_view text, std::vector<Issue>& issues
     Json::sax_parse(text.begin(), text.end(), &builder);
   } catch (const std::exception& error) {  // sax_parse reports through parse_error; this is a backstop
     issues.push_back({"/", "a JSON document", std::string("unreadable input: ") + error.what()});
+    return std::nullopt;
+  }
+  if (builder.too_deep()) {
+    issues.push_back(
+        {"/", "a JSON document nested at most " + std::to_string(kMaxDepth) + " levels deep", "deeper nesting"});
     return std::nullopt;
   }
   if (builder.failed()) {
@@ -426,8 +450,9 @@ std::optional<ObjectReader> ObjectReader::object(std::string_view key, Presence 
 }
 
 const Json* ObjectReader::array(std::string_view key, Presence presence, std::size_t min_size) {
-  const std::string expected =
-      min_size == 0 ? "array" : min_size == 1 ? "non-empty array" : "array of at least " + std::to_string(min_size);
+  const std::string expected = min_size == 0   ? "array"
+                               : min_size == 1 ? "non-empty array"
+                                               : "array of at least " + std::to_string(min_size);
   const Json* value = require(key, presence, expected);
   if (value == nullptr) return nullptr;
   if (!value->is_array()) {
@@ -447,9 +472,10 @@ void ObjectReader::forbid(std::string_view key, std::string expected) {
 
 void ObjectReader::finish() {
   if (object_ == nullptr) return;
+  const std::string fields = "one of the fields " + quoted_list(known_);
   for (const auto& [key, value] : object_->items()) {
     if (std::find(known_.begin(), known_.end(), key) != known_.end()) continue;
-    issue(key, "one of the fields " + quoted_list(known_) + did_you_mean(key, known_), "unknown field");
+    issue(key, fields + did_you_mean(key, known_), "unknown field");
   }
 }
 

@@ -7,11 +7,10 @@
 // every problem and remembering which fields it was asked about, so that finish() can report the
 // rest as unknown. Adding a field to the schema is one getter call.
 
-#include <nlohmann/json.hpp>
-
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,6 +33,8 @@ std::string child_pointer(std::string_view parent, std::size_t index);
 /// How a value found in the input is shown after "got": compact JSON cut to 40 characters (strings
 /// quoted), or just "object" / "array".
 std::string describe(const Json& value);
+/// describe() of a string value: quoted, cut to 40 characters.
+std::string describe_string(std::string_view text);
 /// `text` as a JSON string literal.
 std::string quote(std::string_view text);
 /// ["a","b"]
@@ -110,8 +111,7 @@ class ObjectReader {
 
  private:
   const Json* require(std::string_view key, Presence presence, const std::string& expected);
-  std::optional<std::string> choice_key(std::string_view key, const std::vector<std::string>& names,
-                                        Presence presence);
+  std::optional<std::string> choice_key(std::string_view key, const std::vector<std::string>& names, Presence presence);
 
   const Json* object_ = nullptr;
   std::string pointer_;

@@ -58,7 +58,7 @@ ModelProfile read_profile(const Json& document, const std::string& stem, std::ve
   ObjectReader r(document, "", issues);
   r.string("kubemind_model", Presence::kRequired, "\"v1\"", is_v1);
   const auto name = r.string("name", Presence::kRequired, "non-empty string", non_empty);
-  if (name && *name != stem) r.issue("name", quote(stem) + " (the file's name without .json)", quote(*name));
+  if (name && *name != stem) r.issue("name", quote(stem) + " (the file's name without .json)", describe_string(*name));
   profile.name = stem;
   profile.model = r.string("model", Presence::kRequired, "non-empty string", non_empty).value_or("");
   profile.gpu = r.string("gpu", Presence::kRequired, "non-empty string", non_empty).value_or("");
@@ -98,8 +98,9 @@ std::vector<std::string> model_profile_names(const std::string& models_dir) {
   fs::directory_iterator it(models_dir, error);
   for (; !error && it != fs::directory_iterator(); it.increment(error)) {
     std::error_code type_error;
-    if (it->path().extension() == ".json" && it->is_regular_file(type_error)) {
-      names.push_back(it->path().stem().string());
+    const std::string stem = it->path().stem().string();
+    if (it->path().extension() == ".json" && is_plain_stem(stem) && it->is_regular_file(type_error)) {
+      names.push_back(stem);
     }
   }
   std::sort(names.begin(), names.end());

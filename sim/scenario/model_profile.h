@@ -15,12 +15,12 @@ struct LatencyKnot {
 };
 
 struct ModelProfile {
-  std::string name;       // file stem, referenced by scenarios
-  std::string model;      // e.g. "ResNet-50 v1.5"
-  std::string gpu;        // e.g. "NVIDIA T4 16GB"
-  std::string precision;  // e.g. "FP16, TensorRT"
+  std::string name;                     // file stem, referenced by scenarios
+  std::string model;                    // e.g. "ResNet-50 v1.5"
+  std::string gpu;                      // e.g. "NVIDIA T4 16GB"
+  std::string precision;                // e.g. "FP16, TensorRT"
   std::vector<LatencyKnot> latency_ms;  // strictly increasing batch
-  std::string source;     // where the numbers come from
+  std::string source;                   // where the numbers come from
 };
 
 /// True if models_dir holds the profile <name>.json (`name` must be a plain file stem, no folders).

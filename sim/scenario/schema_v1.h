@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// Private to sim/scenario: the words and limits of scenario schema "v1", shared by the loader and the
+// resolved-config echo so that what is written is exactly what is read back.
+// Limits are sanity bounds that keep a run finite and its numbers meaningful, not modelling choices.
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sim/serve/inference_server.h"
+#include "sim/traffic/open_loop_client.h"
+
+namespace kubemind::scenario {
+
+inline constexpr const char* kSchemaVersion = "v1";
+inline constexpr std::size_t kMaxNameLength = 253;  // a Kubernetes object name (DNS-1123 subdomain)
+inline constexpr std::size_t kMaxLabelLength = 63;  // a DNS-1123 label
+inline constexpr uint64_t kDefaultSeed = 1;
+inline constexpr double kMaxDurationS = 1e9;
+inline constexpr double kMinReportIntervalS = 0.001;
+inline constexpr double kMaxTimeSeriesPoints = 1e5;  // duration_s / report.interval_s
+inline constexpr double kMaxRequests = 1e10;         // sum of rate_rps x duration_s over clients
+inline constexpr double kMaxRateRps = 1e7;
+inline constexpr int64_t kMaxInstances = 4096;
+inline constexpr int64_t kMaxQueueSize = 1'000'000'000;
+inline constexpr double kMaxMeanMs = 1e7;
+inline constexpr double kMaxCv = 10;
+
+template <typename T>
+using Names = std::vector<std::pair<std::string, T>>;
+
+inline const Names<traffic::ArrivalProcess>& arrival_processes() {
+  static const Names<traffic::ArrivalProcess> names = {{"poisson", traffic::ArrivalProcess::kPoisson},
+                                                       {"constant", traffic::ArrivalProcess::kConstant}};
+  return names;
+}
+
+inline const Names<serve::ServiceDistribution>& service_distributions() {
+  static const Names<serve::ServiceDistribution> names = {{"deterministic", serve::ServiceDistribution::kDeterministic},
+                                                          {"exponential", serve::ServiceDistribution::kExponential},
+                                                          {"lognormal", serve::ServiceDistribution::kLognormal}};
+  return names;
+}
+
+/// The schema word for an enum value.
+template <typename T>
+std::string name_of(const Names<T>& names, T value) {
+  for (const auto& [name, v] : names) {
+    if (v == value) return name;
+  }
+  return "unknown";
+}
+
+}  // namespace kubemind::scenario
