@@ -50,7 +50,7 @@ void InferenceServer::on_request(traffic::RequestId id) {
   if (config_.max_queue_size > 0 && waiting_.level() >= config_.max_queue_size) {
     ++rejected_;
     r.outcome = traffic::Outcome::kQueueFull;
-    r.reply_to->on_response(id);
+    r.pop_reply()->on_response(id);
     return;
   }
   queue_.push_back(id);
@@ -75,7 +75,7 @@ void InferenceServer::on_service_done(uint64_t arg) {
   }
   traffic::Request& r = requests_[id];
   r.outcome = traffic::Outcome::kOk;
-  r.reply_to->on_response(id);
+  r.pop_reply()->on_response(id);
 }
 
 }  // namespace kubemind::serve

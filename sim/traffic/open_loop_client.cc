@@ -36,7 +36,7 @@ void OpenLoopClient::on_send(uint64_t) {
   Request& r = requests_[id];
   r.sent_at = sim_.now();
   r.client = index_;
-  r.reply_to = this;
+  r.push_reply(this);
   ++sent_;
   observer_.on_sent(r);
   // Schedule the next departure before handing this one on: the arrival stream must not depend on

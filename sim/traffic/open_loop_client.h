@@ -27,16 +27,6 @@ struct OpenLoopClientConfig {
   ArrivalConfig arrival;
 };
 
-/// Told about every request a client sends and every answer it receives (the SLI recorder).
-class RequestObserver {
- public:
-  virtual void on_sent(const Request& request) = 0;
-  virtual void on_answered(const Request& request) = 0;
-
- protected:
-  ~RequestObserver() = default;
-};
-
 class OpenLoopClient final : public ResponseSink {
  public:
   /// `arrivals` is this client's own random stream; `index` is stamped on its requests.

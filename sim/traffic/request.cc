@@ -8,6 +8,10 @@ std::string_view outcome_name(Outcome outcome) {
     case Outcome::kPending: return "pending";
     case Outcome::kOk: return "ok";
     case Outcome::kQueueFull: return "queue_full";
+    case Outcome::kTimeout: return "timeout";
+    case Outcome::kOverflow: return "overflow";
+    case Outcome::kReset: return "reset";
+    case Outcome::kNoHealthyUpstream: return "no_healthy_upstream";
   }
   return "unknown";
 }

@@ -21,7 +21,7 @@ struct ScriptedClient final : traffic::ResponseSink {
   void send(uint64_t) {
     const traffic::RequestId id = table->acquire();
     (*table)[id].sent_at = sim->now();
-    (*table)[id].reply_to = this;
+    (*table)[id].push_reply(this);
     (*table)[id].client = sent++;  // stamps the sending order
     server->on_request(id);
   }

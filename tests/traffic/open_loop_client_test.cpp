@@ -17,7 +17,7 @@ struct EchoSink final : traffic::RequestSink, traffic::RequestObserver {
   uint64_t answered = 0;
   void on_request(traffic::RequestId id) override {
     (*table)[id].outcome = traffic::Outcome::kOk;
-    (*table)[id].reply_to->on_response(id);
+    (*table)[id].pop_reply()->on_response(id);
   }
   void on_sent(const traffic::Request& r) override { sent_ns.push_back(r.sent_at.ns); }
   void on_answered(const traffic::Request&) override { ++answered; }
