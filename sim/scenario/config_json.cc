@@ -26,6 +26,65 @@ Ordered server_json(const serve::InferenceServerConfig& server) {
   return out;
 }
 
+Ordered arrival_json(const traffic::ArrivalConfig& a) {
+  using traffic::ArrivalProcess;
+  Ordered out = Ordered::object();
+  out["process"] = name_of(arrival_processes(), a.process);
+  switch (a.process) {
+    case ArrivalProcess::kPoisson:
+    case ArrivalProcess::kConstant:
+      out["rate_rps"] = a.rate_rps;
+      break;
+    case ArrivalProcess::kDiurnal:
+      out["rate_rps"] = a.rate_rps;
+      out["amplitude"] = a.amplitude;
+      out["period_s"] = a.period_s;
+      out["phase_s"] = a.phase_s;
+      break;
+    case ArrivalProcess::kMmpp:
+      out["on_rate_rps"] = a.on_rate_rps;
+      out["off_rate_rps"] = a.off_rate_rps;
+      out["mean_on_s"] = a.mean_on_s;
+      out["mean_off_s"] = a.mean_off_s;
+      break;
+    case ArrivalProcess::kSchedule: {
+      out["shape"] = name_of(schedule_shapes(), a.schedule_linear);
+      Ordered points = Ordered::array();
+      for (const auto& p : a.schedule) points.push_back(Ordered{{"at_s", p.at_s}, {"rate_rps", p.rate_rps}});
+      out["points"] = std::move(points);
+      break;
+    }
+    case ArrivalProcess::kTrace:
+      out["file"] = a.trace_file;  // as written in the scenario (relative to its folder)
+      break;
+  }
+  return out;
+}
+
+Ordered client_json(const ClientConfig& c) {
+  const traffic::ClientConfig& client = c.client;
+  Ordered entry = Ordered::object();
+  entry["name"] = client.name;
+  entry["target"] = c.target;
+  switch (client.load) {
+    case traffic::LoadModel::kOpenLoop:
+      entry["arrival"] = arrival_json(client.arrival);
+      break;
+    case traffic::LoadModel::kClosedLoop:
+      entry["closed_loop"] = Ordered{
+          {"concurrency", client.concurrency},
+          {"think_time", Ordered{{"distribution", name_of(think_time_distributions(), client.think.exponential)},
+                                 {"mean_ms", client.think.mean_ms}}}};
+      break;
+  }
+  entry["deadline_ms"] = client.deadline_ms;
+  entry["retry_policy"] = Ordered{{"max_attempts", client.retry.max_attempts},
+                                  {"initial_backoff_s", client.retry.initial_backoff_s},
+                                  {"max_backoff_s", client.retry.max_backoff_s},
+                                  {"backoff_multiplier", client.retry.backoff_multiplier}};
+  return entry;
+}
+
 }  // namespace
 
 std::string resolved_config_json(const ScenarioConfig& config) {
@@ -40,14 +99,7 @@ std::string resolved_config_json(const ScenarioConfig& config) {
   out["report"] = Ordered{{"interval_s", config.report.interval_s}};
 
   Ordered clients = Ordered::array();
-  for (const auto& client : config.clients) {
-    Ordered entry = Ordered::object();
-    entry["name"] = client.client.name;
-    entry["target"] = client.target;
-    entry["arrival"] = Ordered{{"process", name_of(arrival_processes(), client.client.arrival.process)},
-                               {"rate_rps", client.client.arrival.rate_rps}};
-    clients.push_back(std::move(entry));
-  }
+  for (const auto& client : config.clients) clients.push_back(client_json(client));
   out["clients"] = std::move(clients);
 
   Ordered pods = Ordered::array();

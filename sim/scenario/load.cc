@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <system_error>
@@ -284,6 +285,174 @@ serve::InferenceServerConfig read_server(ObjectReader& server, ModelCatalog& cat
   return config;
 }
 
+// --- Clients ---------------------------------------------------------------------------------------
+
+/// Reads a trace CSV: a header line "at_s,class[,input_size[,output_size]]", then one request per
+/// line with non-decreasing at_s. Problems are issues at `reader`'s "file" field.
+void read_trace(ObjectReader& reader, const std::string& path, traffic::ArrivalConfig& arrival) {
+  std::vector<Issue> file_issues;
+  const auto text = read_text_file(path, file_issues);
+  if (!text) {
+    reader.issue("file", "a readable CSV file", file_issues.front().got + " (" + path + ")");
+    return;
+  }
+  if (text->size() > kMaxTraceBytes) {
+    reader.issue("file", "a trace of at most 256 MiB", std::to_string(text->size()) + " bytes");
+    return;
+  }
+  const std::string header_help = "a CSV whose header is at_s,class[,input_size[,output_size]]";
+  std::map<std::string, uint32_t> class_index;
+  size_t line_no = 0, columns = 0, pos = 0;
+  while (pos < text->size()) {
+    size_t end = text->find('\n', pos);
+    if (end == std::string::npos) end = text->size();
+    std::string line = text->substr(pos, end - pos);
+    pos = end + 1;
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) continue;
+    std::vector<std::string> cells;
+    for (size_t start = 0;;) {
+      const size_t comma = line.find(',', start);
+      cells.push_back(line.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+    if (columns == 0) {
+      static const std::vector<std::string> kNames = {"at_s", "class", "input_size", "output_size"};
+      const bool ok = cells.size() >= 2 && cells.size() <= kNames.size() &&
+                      std::equal(cells.begin(), cells.end(), kNames.begin());
+      if (!ok) {
+        reader.issue("file", header_help, "line 1: " + describe_string(line));
+        return;
+      }
+      columns = cells.size();
+      continue;
+    }
+    const auto bad = [&](const std::string& what) {
+      reader.issue("file", header_help + " and one request per line (" + what + ")",
+                   "line " + std::to_string(line_no) + " of " + path + ": " + describe_string(line));
+    };
+    if (cells.size() != columns) return bad(std::to_string(columns) + " cells");
+    traffic::TraceEntry entry;
+    char* stop = nullptr;
+    entry.at_s = std::strtod(cells[0].c_str(), &stop);
+    if (cells[0].empty() || *stop != '\0' || !std::isfinite(entry.at_s) || entry.at_s < 0) {
+      return bad("at_s a finite number >= 0");
+    }
+    if (!arrival.trace.empty() && entry.at_s < arrival.trace.back().at_s) return bad("at_s non-decreasing");
+    if (cells[1].empty()) return bad("a class name");
+    const auto [it, inserted] = class_index.try_emplace(cells[1], static_cast<uint32_t>(arrival.trace_classes.size()));
+    if (inserted) arrival.trace_classes.push_back(cells[1]);
+    entry.request_class = it->second;
+    for (size_t c = 2; c < columns; ++c) {
+      const std::string& cell = cells[c];
+      if (cell.empty()) continue;  // optional size left out
+      const unsigned long long v = std::strtoull(cell.c_str(), &stop, 10);
+      if (*stop != '\0' || cell.front() == '-' || v > UINT32_MAX) return bad("sizes integers in [0, 2^32)");
+      (c == 2 ? entry.input_size : entry.output_size) = static_cast<uint32_t>(v);
+    }
+    arrival.trace.push_back(entry);
+  }
+  if (arrival.trace.empty()) reader.issue("file", header_help + " with at least one request", "no requests");
+}
+
+/// Reads the open-loop "arrival" object. Adds the process's peak rate to `total_rate_rps` (for the
+/// run-size bound).
+void read_arrival(ObjectReader& arrival, traffic::ArrivalConfig& out, const std::string& base_dir,
+                  double& total_rate_rps) {
+  using traffic::ArrivalProcess;
+  out.process = arrival.choice("process", arrival_processes(), Presence::kOptional).value_or(ArrivalProcess::kPoisson);
+  const NumberRange rate = greater_than_up_to(0, kMaxRateRps);
+  const NumberRange rate_or_zero{0, true, kMaxRateRps, true};
+  switch (out.process) {
+    case ArrivalProcess::kPoisson:
+    case ArrivalProcess::kConstant:
+      out.rate_rps = arrival.number("rate_rps", rate, Presence::kRequired).value_or(0.0);
+      total_rate_rps += out.rate_rps;
+      break;
+    case ArrivalProcess::kDiurnal:
+      out.rate_rps = arrival.number("rate_rps", rate, Presence::kRequired).value_or(0.0);
+      out.amplitude = arrival.number("amplitude", {0, true, 1, true}, Presence::kRequired).value_or(0.0);
+      out.period_s = arrival.number("period_s", greater_than_up_to(0, kMaxDurationS), Presence::kOptional).value_or(86400.0);
+      out.phase_s = arrival.number("phase_s", {}, Presence::kOptional).value_or(0.0);
+      total_rate_rps += out.rate_rps * (1 + out.amplitude);
+      break;
+    case ArrivalProcess::kMmpp:
+      out.on_rate_rps = arrival.number("on_rate_rps", rate, Presence::kRequired).value_or(0.0);
+      out.off_rate_rps = arrival.number("off_rate_rps", rate_or_zero, Presence::kRequired).value_or(0.0);
+      out.mean_on_s = arrival.number("mean_on_s", greater_than_up_to(0, kMaxDurationS), Presence::kRequired).value_or(1.0);
+      out.mean_off_s = arrival.number("mean_off_s", greater_than_up_to(0, kMaxDurationS), Presence::kRequired).value_or(1.0);
+      total_rate_rps += std::max(out.on_rate_rps, out.off_rate_rps);
+      break;
+    case ArrivalProcess::kSchedule: {
+      out.schedule_linear = arrival.choice("shape", schedule_shapes(), Presence::kOptional).value_or(false);
+      const Json* points = arrival.array("points", Presence::kRequired, 1);
+      if (points == nullptr) break;
+      double peak = 0;
+      for (std::size_t i = 0; i < points->size(); ++i) {
+        ObjectReader point((*points)[i], child_pointer(arrival.pointer("points"), i), arrival.issues());
+        traffic::RatePoint p;
+        const double earliest = out.schedule.empty() ? 0.0 : out.schedule.back().at_s;
+        if (i == 0) {
+          p.at_s = point.number("at_s", {0, true, 0, true}, Presence::kRequired).value_or(0.0);
+        } else {
+          p.at_s = point.number("at_s", greater_than_up_to(earliest, kMaxDurationS), Presence::kRequired).value_or(earliest);
+        }
+        p.rate_rps = point.number("rate_rps", rate_or_zero, Presence::kRequired).value_or(0.0);
+        peak = std::max(peak, p.rate_rps);
+        point.finish();
+        out.schedule.push_back(p);
+      }
+      total_rate_rps += peak;
+      break;
+    }
+    case ArrivalProcess::kTrace:
+      if (auto file = arrival.string("file", Presence::kRequired)) {
+        out.trace_file = *file;
+        const fs::path path = fs::path(*file).is_absolute() ? fs::path(*file) : fs::path(base_dir) / *file;
+        read_trace(arrival, path.lexically_normal().string(), out);
+      }
+      break;
+  }
+}
+
+/// Reads what a client does: open loop ("arrival") or closed loop ("closed_loop"), deadline, retries.
+void read_client(ObjectReader& element, traffic::ClientConfig& client, const std::string& base_dir,
+                 double& total_rate_rps) {
+  const bool open = element.find("arrival") != nullptr;
+  const bool closed = element.find("closed_loop") != nullptr;
+  if (open && closed) {
+    element.issue("closed_loop", "either \"arrival\" (open loop) or \"closed_loop\", not both", "both");
+  } else if (!open && !closed) {
+    element.issue("arrival", "an \"arrival\" object (open loop) or a \"closed_loop\" object", "nothing");
+  }
+  if (auto arrival = element.object("arrival", Presence::kOptional)) {
+    client.load = traffic::LoadModel::kOpenLoop;
+    read_arrival(*arrival, client.arrival, base_dir, total_rate_rps);
+    arrival->finish();
+  }
+  if (auto loop = element.object("closed_loop", Presence::kOptional)) {
+    client.load = traffic::LoadModel::kClosedLoop;
+    client.concurrency = static_cast<int>(loop->integer("concurrency", 1, kMaxConcurrency, Presence::kRequired).value_or(1));
+    if (auto think = loop->object("think_time", Presence::kOptional)) {
+      client.think.exponential = think->choice("distribution", think_time_distributions(), Presence::kOptional).value_or(false);
+      client.think.mean_ms = think->number("mean_ms", {0, true, kMaxMeanMs, true}, Presence::kRequired).value_or(0.0);
+      think->finish();
+    }
+    loop->finish();
+  }
+  client.deadline_ms = element.number("deadline_ms", {0, true, kMaxMeanMs, true}, Presence::kOptional).value_or(0.0);
+  if (auto retry = element.object("retry_policy", Presence::kOptional)) {
+    traffic::RetryPolicy& p = client.retry;
+    p.max_attempts = static_cast<int>(retry->integer("max_attempts", 1, kMaxAttempts, Presence::kRequired).value_or(1));
+    p.initial_backoff_s = retry->number("initial_backoff_s", greater_than_up_to(0, 3600), Presence::kOptional).value_or(p.initial_backoff_s);
+    p.max_backoff_s = retry->number("max_backoff_s", greater_than_up_to(0, 3600), Presence::kOptional).value_or(p.max_backoff_s);
+    p.backoff_multiplier = retry->number("backoff_multiplier", greater_than_up_to(0, 100), Presence::kOptional).value_or(p.backoff_multiplier);
+    retry->finish();
+  }
+}
+
 struct TargetRef {
   std::string pointer;
   std::string pod;
@@ -310,7 +479,8 @@ void read_named_list(ObjectReader& parent, std::string_view key, std::string_vie
   }
 }
 
-ScenarioConfig read_scenario(const Json& document, ModelCatalog& catalog, std::vector<Issue>& issues) {
+ScenarioConfig read_scenario(const Json& document, ModelCatalog& catalog, const std::string& base_dir,
+                             std::vector<Issue>& issues) {
   ScenarioConfig config;
   ObjectReader r(document, "", issues);
   r.string("kubemind", Presence::kRequired, "\"v1\"", is_v1);
@@ -347,14 +517,7 @@ ScenarioConfig read_scenario(const Json& document, ModelCatalog& catalog, std::v
       client.target = *target;
       targets.push_back({element.pointer("target"), *target});
     }
-    if (auto arrival = element.object("arrival", Presence::kRequired)) {
-      client.client.arrival.process = arrival->choice("process", arrival_processes(), Presence::kOptional)
-                                          .value_or(traffic::ArrivalProcess::kPoisson);
-      const auto rate_rps = arrival->number("rate_rps", greater_than_up_to(0, kMaxRateRps), Presence::kRequired);
-      client.client.arrival.rate_rps = rate_rps.value_or(0.0);
-      if (rate_rps) total_rate_rps += *rate_rps;
-      arrival->finish();
-    }
+    read_client(element, client.client, base_dir, total_rate_rps);
     config.clients.push_back(std::move(client));
   });
 
@@ -435,7 +598,7 @@ ScenarioConfig load_scenario_text(std::string_view text, const std::string& sour
     if (!document) throw ScenarioError(source, std::move(issues));
     for (const auto& assignment : options.overrides) apply_override(*document, assignment, issues);
     ModelCatalog catalog(options.models_dir, base_dir);
-    config = read_scenario(*document, catalog, issues);
+    config = read_scenario(*document, catalog, base_dir, issues);
   } catch (const Json::exception& error) {  // a loader bug, but still reported as bad input, never a crash
     issues.push_back({"/", "a scenario the loader can read", std::string("an internal JSON error: ") + error.what()});
   }

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "sim/serve/inference_server.h"
-#include "sim/traffic/open_loop_client.h"
+#include "sim/traffic/client.h"
 
 namespace kubemind::scenario {
 
@@ -21,7 +21,7 @@ struct PodConfig {
 };
 
 struct ClientConfig {
-  traffic::OpenLoopClientConfig client;  // client.name is the client's name
+  traffic::ClientConfig client;  // client.name is the client's name
   std::string target;                    // name of the pod it sends to
 };
 

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "sim/serve/inference_server.h"
-#include "sim/traffic/open_loop_client.h"
+#include "sim/traffic/client.h"
 
 namespace kubemind::scenario {
 
@@ -31,9 +31,25 @@ inline constexpr double kMaxCv = 10;
 template <typename T>
 using Names = std::vector<std::pair<std::string, T>>;
 
+inline constexpr int64_t kMaxConcurrency = 1'000'000;
+inline constexpr int64_t kMaxAttempts = 5;          // gRPC caps retryPolicy.maxAttempts at 5 (gRFC A6)
+inline constexpr std::size_t kMaxTraceBytes = 256u << 20;
+
 inline const Names<traffic::ArrivalProcess>& arrival_processes() {
-  static const Names<traffic::ArrivalProcess> names = {{"poisson", traffic::ArrivalProcess::kPoisson},
-                                                       {"constant", traffic::ArrivalProcess::kConstant}};
+  static const Names<traffic::ArrivalProcess> names = {
+      {"poisson", traffic::ArrivalProcess::kPoisson}, {"constant", traffic::ArrivalProcess::kConstant},
+      {"schedule", traffic::ArrivalProcess::kSchedule}, {"mmpp", traffic::ArrivalProcess::kMmpp},
+      {"diurnal", traffic::ArrivalProcess::kDiurnal},   {"trace", traffic::ArrivalProcess::kTrace}};
+  return names;
+}
+
+inline const Names<bool>& schedule_shapes() {  // true: linear ramps
+  static const Names<bool> names = {{"step", false}, {"linear", true}};
+  return names;
+}
+
+inline const Names<bool>& think_time_distributions() {  // true: exponential
+  static const Names<bool> names = {{"constant", false}, {"exponential", true}};
   return names;
 }
 

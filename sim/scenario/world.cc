@@ -11,6 +11,7 @@
 #include "sim/report/sli_collector.h"
 #include "sim/scenario/config_json.h"
 #include "sim/serve/inference_server.h"
+#include "sim/traffic/client.h"
 
 namespace kubemind::scenario {
 namespace {
@@ -40,8 +41,9 @@ class World final : public traffic::RequestObserver {
     }
     for (size_t i = 0; i < config.clients.size(); ++i) {
       const ClientConfig& c = config.clients[i];
-      clients_.push_back(std::make_unique<traffic::OpenLoopClient>(
-          sim_, engine::RngStream(config.seed, "client/" + c.client.name, "arrivals"), requests_, c.client,
+      clients_.push_back(std::make_unique<traffic::Client>(
+          sim_, engine::RngStream(config.seed, "client/" + c.client.name, "arrivals"),
+          engine::RngStream(config.seed, "client/" + c.client.name, "behaviour"), requests_, c.client,
           static_cast<uint32_t>(i), *by_name.at(c.target), *this));
     }
     warmup_busy_.assign(servers_.size(), 0.0);
@@ -140,7 +142,7 @@ class World final : public traffic::RequestObserver {
   traffic::RequestTable requests_;
   report::SliCollector sli_;
   std::vector<std::unique_ptr<serve::InferenceServer>> servers_;
-  std::vector<std::unique_ptr<traffic::OpenLoopClient>> clients_;
+  std::vector<std::unique_ptr<traffic::Client>> clients_;
   std::vector<double> warmup_busy_, warmup_waiting_;      // integrals at the end of warm-up
   std::vector<double> last_waiting_, last_in_system_;     // integrals at the last row boundary
 };

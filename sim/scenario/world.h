@@ -9,7 +9,7 @@
 
 #include "sim/report/run_report.h"
 #include "sim/scenario/scenario_config.h"
-#include "sim/traffic/open_loop_client.h"
+#include "sim/traffic/request.h"
 
 namespace kubemind::scenario {
 

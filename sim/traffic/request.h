@@ -69,6 +69,9 @@ struct Request {
   engine::SimTime started_at;    // began service (equal to arrived_at when not queued)
   engine::SimTime finished_at;   // the response reached the client
   uint64_t key = 0;              // routing key (session, user) for hash-based balancing
+  uint32_t request_class = 0;    // index of the request's class at its client (trace replay)
+  uint32_t input_size = 0;       // e.g. prompt tokens; 0 if not modelled
+  uint32_t output_size = 0;      // e.g. output tokens; 0 if not modelled
   uint32_t client = 0;           // index of the sending client
   uint32_t server = UINT32_MAX;  // index of the server that handled it
   Outcome outcome = Outcome::kPending;

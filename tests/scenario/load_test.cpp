@@ -258,6 +258,13 @@ TEST_CASE("the resolved config echo lists every field in schema order", "[scenar
       "arrival": {
         "process": "poisson",
         "rate_rps": 50.0
+      },
+      "deadline_ms": 0.0,
+      "retry_policy": {
+        "max_attempts": 1,
+        "initial_backoff_s": 0.1,
+        "max_backoff_s": 1.0,
+        "backoff_multiplier": 2.0
       }
     }
   ],
@@ -299,5 +306,57 @@ TEST_CASE("the shipped example scenarios load", "[scenario]") {
     if (!std::filesystem::exists(path)) continue;
     INFO(path);
     CHECK_NOTHROW(kubemind::scenario::load_scenario_file(path));
+  }
+}
+
+TEST_CASE("clients: a trace CSV, a closed loop and a retry policy load and echo back", "[scenario]") {
+  kubemind::test::TempDir dir;
+  dir.write("traces/chat.csv", "at_s,class,input_size,output_size\n0.5,chat,100,20\n0.5,embed,7,\n2.25,chat,300,80\n");
+  const auto path = dir.write("s.json", R"({"kubemind": "v1", "name": "clients", "duration_s": 10,
+    "clients": [
+      {"name": "replay", "target": "p", "arrival": {"process": "trace", "file": "traces/chat.csv"}},
+      {"name": "callers", "target": "p", "closed_loop": {"concurrency": 8, "think_time": {"distribution": "exponential", "mean_ms": 20}},
+       "deadline_ms": 250, "retry_policy": {"max_attempts": 3}},
+      {"name": "ramp", "target": "p", "arrival": {"process": "schedule", "shape": "linear",
+       "points": [{"at_s": 0, "rate_rps": 0}, {"at_s": 5, "rate_rps": 100}]}}
+    ],
+    "pods": [{"name": "p", "server": {"service_time": {"mean_ms": 5}}}]})");
+  const ScenarioConfig config = kubemind::scenario::load_scenario_file(path);
+  const auto& trace = config.clients[0].client.arrival;
+  REQUIRE(trace.trace.size() == 3);
+  CHECK(trace.trace_classes == std::vector<std::string>{"chat", "embed"});
+  CHECK(trace.trace[1].request_class == 1);
+  CHECK(trace.trace[1].input_size == 7);
+  CHECK(trace.trace[1].output_size == 0);  // left empty
+  CHECK(trace.trace[2].at_s == 2.25);
+  const auto& callers = config.clients[1].client;
+  CHECK(callers.load == kubemind::traffic::LoadModel::kClosedLoop);
+  CHECK(callers.concurrency == 8);
+  CHECK(callers.think.exponential);
+  CHECK(callers.deadline_ms == 250);
+  CHECK(callers.retry.max_attempts == 3);
+  CHECK(callers.retry.initial_backoff_s == 0.1);  // the defaults fill in
+  CHECK(config.clients[2].client.arrival.schedule_linear);
+  // The echo names the trace file as written, so it loads again from the scenario's folder.
+  const std::string echo = kubemind::scenario::resolved_config_json(config);
+  const ScenarioConfig again = kubemind::scenario::load_scenario_text(echo, "echo", {}, dir.path().string());
+  CHECK(kubemind::scenario::resolved_config_json(again) == echo);
+  CHECK(again.clients[0].client.arrival.trace.size() == 3);
+}
+
+TEST_CASE("a malformed trace line is reported with its line number", "[scenario]") {
+  kubemind::test::TempDir dir;
+  dir.write("t.csv", "at_s,class\n1,a\n0.5,a\n");
+  const auto path = dir.write("s.json", R"({"kubemind": "v1", "name": "t", "duration_s": 10,
+    "clients": [{"name": "r", "target": "p", "arrival": {"process": "trace", "file": "t.csv"}}],
+    "pods": [{"name": "p", "server": {"service_time": {"mean_ms": 5}}}]})");
+  try {
+    kubemind::scenario::load_scenario_file(path);
+    FAIL("no error");
+  } catch (const kubemind::scenario::ScenarioError& e) {
+    REQUIRE(e.issues().size() == 1);
+    CHECK(e.issues()[0].pointer == "/clients/0/arrival/file");
+    CHECK_THAT(e.issues()[0].expected, Catch::Contains("at_s non-decreasing"));
+    CHECK_THAT(e.issues()[0].got, Catch::StartsWith("line 3 of"));
   }
 }
