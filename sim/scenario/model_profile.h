@@ -1,27 +1,18 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-// A served model's measured performance on one GPU type, from models/<name>.json. The foundation uses
-// the batch-1 mean latency as a server's mean service time; the serving layer adds batching curves.
+// Reads a served model's measured performance on one GPU type from models/<name>.json into the plain
+// serve::ModelProfile (sim/serve/model_profile.h documents the fields). The foundation uses the
+// batch-1 mean latency as a server's mean service time; serve::LatencyCurve turns the knots into L(b).
 
 #include <string>
 #include <vector>
 
+#include "sim/serve/model_profile.h"
+
 namespace kubemind::scenario {
 
-struct LatencyKnot {
-  int batch = 1;
-  double mean_ms = 0.0;
-  double p99_ms = 0.0;  // 0 when the source gives none
-};
-
-struct ModelProfile {
-  std::string name;                     // file stem, referenced by scenarios
-  std::string model;                    // e.g. "ResNet-50 v1.5"
-  std::string gpu;                      // e.g. "NVIDIA T4 16GB"
-  std::string precision;                // e.g. "FP16, TensorRT"
-  std::vector<LatencyKnot> latency_ms;  // strictly increasing batch
-  std::string source;                   // where the numbers come from
-};
+using LatencyKnot = serve::LatencyKnot;
+using ModelProfile = serve::ModelProfile;
 
 /// True if models_dir holds the profile <name>.json (`name` must be a plain file stem, no folders).
 /// The loader checks this first so that an unknown reference is reported at the scenario's pointer.

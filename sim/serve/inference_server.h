@@ -1,24 +1,39 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-// The inference server inside a pod, at the fidelity of the foundation: one FIFO admission queue in
-// front of `instances` parallel model instances, each serving one request at a time (batch size 1).
-// With Poisson arrivals and exponential service this is exactly M/M/c; with deterministic service,
-// M/D/c. Admission follows Triton's max_queue_size: 0 = unbounded, otherwise a request that finds
-// that many already waiting is rejected at once (Triton returns UNAVAILABLE;
-// triton-inference-server/server docs/user_guide/model_configuration.md, "Queue Policy").
-// Service times: deterministic, exponential, or lognormal given mean and coefficient of variation
-// (sigma^2 = ln(1 + cv^2), mu = ln(mean) - sigma^2 / 2).
-// Units: times in simulated ns, configured in ms.
+// The inference server inside a pod: Triton's scheduler in front of `instances` model instances
+// (instance_group count on the pod's GPU) that execute batches concurrently.
+// Batch formation follows Triton's dynamic batcher (triton-inference-server/server
+// docs/user_guide/batcher.md; reference/dataplane.md 6.1), evaluated on every arrival, every instance
+// that frees, and when the oldest request's delay expires, while an instance is free:
+//   n = queued requests;  n >= max batch -> send max;  else a preferred size <= n -> send the largest;
+//   else max_queue_delay 0 or the oldest request waited >= max_queue_delay -> send n;  else wait.
+// Requests join batches in arrival order; the lowest-numbered free instance takes the batch.
+// With dynamic batching off or max_batch_size <= 1, every batch has one request and the server is the
+// foundation's FIFO queue with c parallel servers: M/M/c (exponential service) or M/D/c.
+// Queue policy (Triton ModelQueuePolicy): max_queue_size 0 = unbounded, otherwise a request that finds
+// that many waiting is rejected at once (kQueueFull); default_timeout_us 0 = none, otherwise a request
+// still waiting that long is rejected at that instant (timeout_action REJECT, kTimeout); a request
+// whose deadline falls at the instant a batch forms is rejected, not served. Timeouts apply to the
+// queue only; a request that started is always served.
+// Batch time: with a latency curve, a batch of b takes L(b) (LatencyCurve) times a factor of mean 1
+// drawn from service_time's distribution (deterministic 1, exponential, lognormal with cv); without a
+// curve, every batch takes a draw of service_time (mean_ms), as in the foundation.
+// CPU and memory: see resources.h; the server charges its CpuUsage per request as it receives and
+// answers it.
+// Units: times in simulated ns, configured in ms or us as named.
 
 #include <boost/random/exponential_distribution.hpp>
 #include <boost/random/lognormal_distribution.hpp>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "sim/engine/fifo.h"
 #include "sim/engine/rng.h"
 #include "sim/engine/simulator.h"
 #include "sim/engine/time_integral.h"
+#include "sim/serve/latency_curve.h"
+#include "sim/serve/resources.h"
 #include "sim/traffic/request.h"
 
 namespace kubemind::serve {
@@ -27,15 +42,28 @@ enum class ServiceDistribution : uint8_t { kDeterministic, kExponential, kLognor
 
 struct ServiceTimeConfig {
   ServiceDistribution distribution = ServiceDistribution::kDeterministic;
-  double mean_ms = 0.0;  // > 0
+  double mean_ms = 0.0;  // > 0; ignored when the server has a latency curve (the curve gives the mean)
   double cv = 0.0;       // coefficient of variation, lognormal only (> 0)
 };
 
+/// Triton's `dynamic_batching { }` block.
+struct DynamicBatchingConfig {
+  bool enabled = false;                    // absent in Triton's config: each request is its own batch
+  std::vector<int> preferred_batch_sizes;  // none by default; each in [1, max_batch_size]
+  int64_t max_queue_delay_us = 0;          // max_queue_delay_microseconds, Triton default 0 (never wait)
+};
+
 struct InferenceServerConfig {
-  std::string model;        // name of the models/ profile the mean came from; empty if given directly
-  int instances = 1;        // parallel model instances (Triton instance_group count)
+  std::string model;           // name of the models/ profile the numbers came from; empty if given directly
+  int instances = 1;           // parallel model instances (Triton instance_group count)
   int64_t max_queue_size = 0;  // waiting requests admitted; 0 = unbounded (Triton default)
+  int64_t default_timeout_us = 0;  // queue timeout (Triton default_timeout_microseconds); 0 = none
+  int max_batch_size = 1;      // Triton max_batch_size; batches larger than 1 need dynamic_batching
+  DynamicBatchingConfig dynamic_batching;
   ServiceTimeConfig service_time;
+  LatencyCurve latency;        // empty: every batch takes a draw of service_time
+  CpuConfig cpu;
+  MemoryConfig memory;
 };
 
 class InferenceServer final : public traffic::RequestSink {
@@ -51,14 +79,37 @@ class InferenceServer final : public traffic::RequestSink {
   const engine::TimeIntegral& waiting() const { return waiting_; }
   const engine::TimeIntegral& busy() const { return busy_; }
   int instances() const { return config_.instances; }
+  /// Largest batch this server forms (1 unless dynamic batching is on).
+  int max_batch() const { return max_batch_; }
 
   uint64_t received() const { return received_; }
   uint64_t completed() const { return completed_; }
-  uint64_t rejected() const { return rejected_; }
+  uint64_t rejected() const { return rejected_; }    // kQueueFull
+  uint64_t timed_out() const { return timed_out_; }  // kTimeout in the queue
+  uint64_t batches() const { return batches_; }
+  /// Batches executed of size b, for b in [0, max_batch()] (index 0 unused).
+  const std::vector<uint64_t>& batch_size_counts() const { return batch_size_counts_; }
+
+  /// container_cpu_usage_seconds_total at now.
+  double cpu_usage_seconds() const { return cpu_.usage_seconds(sim_.now()); }
+  double cpu_request_cores() const { return config_.cpu.request_cores; }
+  /// Container working set: runtime + per-request buffers of every request in the server.
+  double memory_working_set_bytes() const;
+  /// GPU memory held: one copy of the weights per instance.
+  double gpu_memory_bytes() const { return config_.instances * config_.memory.weights_gb * 1e9; }
 
  private:
-  void start_service(traffic::RequestId id);
-  void on_service_done(uint64_t id);
+  void try_form_batches();
+  void start_batch(int size);
+  void on_batch_done(uint64_t instance);
+  void on_delay_expired(uint64_t);
+  void on_timeout_check(uint64_t);
+  /// Rejects every queued request whose timeout has been reached; returns after the first that has not.
+  void expire_timeouts();
+  void arm_timeout();
+  void answer(traffic::RequestId id, traffic::Outcome outcome);
+  int batch_size_for(int64_t queued) const;
+  engine::Duration batch_time(int size);
   engine::Duration sample_service_time();
 
   engine::Simulator& sim_;
@@ -66,14 +117,33 @@ class InferenceServer final : public traffic::RequestSink {
   traffic::RequestTable& requests_;
   InferenceServerConfig config_;
   uint32_t index_;
+  int max_batch_;
+  std::vector<int> preferred_descending_;
+  engine::Duration max_queue_delay_;
+  engine::Duration queue_timeout_;
+  engine::Duration preprocess_cpu_;
+  engine::Duration postprocess_cpu_;
+  std::vector<double> curve_ms_;              // L(b) in ms for b in [0, max_batch_] when the curve is set
+  std::vector<engine::Duration> curve_time_;  // the same, rounded to ns once
   boost::random::exponential_distribution<double> exponential_ms_;
   boost::random::lognormal_distribution<double> lognormal_ms_;
+  boost::random::lognormal_distribution<double> lognormal_factor_;
   engine::Fifo<traffic::RequestId> queue_;
+  std::vector<traffic::RequestId> in_batch_;  // instance i's batch at [i * max_batch_, i * max_batch_ + size)
+  std::vector<int> batch_size_;               // per instance; 0 = free
+  std::vector<traffic::RequestId> done_;      // the batch being answered (reused)
+  int64_t in_service_ = 0;                    // requests in executing batches
+  engine::EventHandle delay_timer_;
+  engine::EventHandle timeout_timer_;
   engine::TimeIntegral waiting_;  // requests in queue_
-  engine::TimeIntegral busy_;     // instances serving
+  engine::TimeIntegral busy_;     // instances executing a batch
+  CpuUsage cpu_;
   uint64_t received_ = 0;
   uint64_t completed_ = 0;
   uint64_t rejected_ = 0;
+  uint64_t timed_out_ = 0;
+  uint64_t batches_ = 0;
+  std::vector<uint64_t> batch_size_counts_;
 };
 
 }  // namespace kubemind::serve
