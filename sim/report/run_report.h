@@ -41,12 +41,21 @@ struct SloSummary {
   std::optional<double> attainment;  // share of answered requests (OK or failed) that were OK within target_ms
 };
 
+/// How unevenly requests spread over the pods (all pods, idle ones included), measured span.
+struct Imbalance {
+  double max_over_mean = 0.0;  // busiest pod's requests / mean requests per pod (1 = even)
+  double cv = 0.0;             // coefficient of variation of per-pod requests (population sd / mean)
+  double top_share = 0.0;      // busiest pod's share of all requests
+  uint64_t pods_serving = 0;   // pods that answered at least one request
+};
+
 struct Sli {
   RequestCounts requests;
   LatencySummary latency_ms;
   WaitSummary wait_ms;
   double throughput_rps = 0.0;  // completed per second of the measured span (duration - warm-up)
   SloSummary slo;
+  Imbalance imbalance;
 };
 
 struct PodReport {
@@ -68,6 +77,8 @@ struct TimeSeries {
   std::vector<double> latency_p99_ms;     // likewise, exact within the interval
   std::vector<double> queue_depth_total;  // time-average requests waiting, summed over pods
   std::vector<double> in_system_total;    // time-average requests waiting or in service
+  std::vector<std::string> pod_names;     // the pods of pod_rps, in pods order
+  std::vector<std::vector<double>> pod_rps;  // per pod: requests it answered per second
 };
 
 struct EngineStats {

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -53,7 +54,8 @@ class SliCollector {
   /// time series. Call once, after the run.
   Sli sli();
   std::vector<uint64_t> requests_per_server() const { return per_server_; }
-  TimeSeries timeseries();
+  /// The time series; `server_names` label the per-pod columns.
+  TimeSeries timeseries(const std::vector<std::string>& server_names);
 
  private:
   size_t row_of(engine::SimTime t) const;
@@ -78,6 +80,7 @@ class SliCollector {
   std::vector<double> latency_p99_ms_per_row_;
   std::vector<double> queue_depth_per_row_;
   std::vector<double> in_system_per_row_;
+  std::vector<uint32_t> answered_per_row_server_;  // [row * servers + server]
   size_t open_row_ = 0;                // row whose answers are being buffered
   std::vector<int64_t> open_row_latencies_ns_;
 };

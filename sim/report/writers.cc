@@ -202,6 +202,14 @@ void write_sli(JsonWriter& w, const Sli& sli) {
   w.member("target_ms", sli.slo.target_ms);
   w.member("attainment", sli.slo.attainment);
   w.end_object();
+
+  w.key("imbalance");
+  w.begin_object();
+  w.member("max_over_mean", sli.imbalance.max_over_mean);
+  w.member("cv", sli.imbalance.cv);
+  w.member("top_share", sli.imbalance.top_share);
+  w.member("pods_serving", sli.imbalance.pods_serving);
+  w.end_object();
   w.end_object();
 }
 
@@ -230,6 +238,10 @@ void write_timeseries(JsonWriter& w, const TimeSeries& t) {
   w.member("latency_p99_ms", t.latency_p99_ms);
   w.member("queue_depth_total", t.queue_depth_total);
   w.member("in_system_total", t.in_system_total);
+  w.key("pod_rps");
+  w.begin_object();
+  for (size_t i = 0; i < t.pod_rps.size(); ++i) w.member(t.pod_names[i], t.pod_rps[i]);
+  w.end_object();
   w.end_object();
 }
 
@@ -370,6 +382,9 @@ std::string to_text(const RunReport& report) {
   out += '\n';
   fmt::format_to(it, "Throughput: {:.3f} rps\n", report.sli.throughput_rps);
   append_slo(out, report.sli.slo);
+  const Imbalance& b = report.sli.imbalance;
+  fmt::format_to(it, "Balance: {} of {} pods served requests; busiest pod {:.1f} % of requests, {:.2f}x the mean (cv {:.2f})\n",
+                 b.pods_serving, report.pods.size(), 100.0 * b.top_share, b.max_over_mean, b.cv);
   out += '\n';
   append_pods(out, report.pods);
   out += '\n';
@@ -378,13 +393,19 @@ std::string to_text(const RunReport& report) {
 }
 
 std::string to_csv(const TimeSeries& series) {
-  const std::array<const std::vector<double>*, 7> columns = {
+  std::vector<const std::vector<double>*> columns = {
       &series.time_s,         &series.rps,           &series.completed_rps,  &series.latency_mean_ms,
       &series.latency_p99_ms, &series.queue_depth_total, &series.in_system_total};
+  std::string out = "time_s,rps,completed_rps,latency_mean_ms,latency_p99_ms,queue_depth_total,in_system_total";
+  SIM_CHECK(series.pod_names.size() == series.pod_rps.size(), "a pod_rps column without a name");
+  for (size_t i = 0; i < series.pod_rps.size(); ++i) {
+    columns.push_back(&series.pod_rps[i]);
+    out += ",rps_";
+    out += series.pod_names[i];  // DNS-1123 labels: no comma or quote to escape
+  }
+  out += '\n';
   const size_t rows = series.time_s.size();
   for (const auto* column : columns) SIM_CHECK(column->size() == rows, "time-series columns differ in length");
-
-  std::string out = "time_s,rps,completed_rps,latency_mean_ms,latency_p99_ms,queue_depth_total,in_system_total\n";
   for (size_t row = 0; row < rows; ++row) {
     for (size_t c = 0; c < columns.size(); ++c) {
       if (c > 0) out += ',';

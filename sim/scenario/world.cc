@@ -128,7 +128,9 @@ class World final : public traffic::RequestObserver {
       pod.utilization = (s.busy().area_until(end_) - warmup_busy_[i]) / span_s / s.instances();
       rep.pods.push_back(pod);
     }
-    rep.timeseries = sli_.timeseries();
+    std::vector<std::string> names;
+    for (const auto& pod : config_.pods) names.push_back(pod.name);
+    rep.timeseries = sli_.timeseries(names);
     rep.engine.events = sim_.events_executed();
     return rep;
   }

@@ -104,7 +104,9 @@ TEST_CASE("the JSON report keeps the member order of run_report.h", "[report][js
   CHECK(keys_of(j) == std::vector<std::string>{"scenario", "config", "sli", "pods", "timeseries", "engine"});
   CHECK(keys_of(j["scenario"]) == std::vector<std::string>{"name", "seed", "duration_s", "warmup_s"});
   CHECK(keys_of(j["sli"]) ==
-        std::vector<std::string>{"requests", "latency_ms", "wait_ms", "throughput_rps", "slo"});
+        std::vector<std::string>{"requests", "latency_ms", "wait_ms", "throughput_rps", "slo", "imbalance"});
+  CHECK(keys_of(j["sli"]["imbalance"]) ==
+        std::vector<std::string>{"max_over_mean", "cv", "top_share", "pods_serving"});
   CHECK(keys_of(j["sli"]["requests"]) ==
         std::vector<std::string>{"sent", "completed", "failed", "unfinished", "failed_by_reason"});
   CHECK(keys_of(j["sli"]["requests"]["failed_by_reason"]) == std::vector<std::string>{"overload", "timeout"});
@@ -116,7 +118,7 @@ TEST_CASE("the JSON report keeps the member order of run_report.h", "[report][js
         std::vector<std::string>{"name", "requests", "share", "mean_queue_depth", "utilization"});
   CHECK(keys_of(j["timeseries"]) ==
         std::vector<std::string>{"interval_s", "time_s", "rps", "completed_rps", "latency_mean_ms",
-                                 "latency_p99_ms", "queue_depth_total", "in_system_total"});
+                                 "latency_p99_ms", "queue_depth_total", "in_system_total", "pod_rps"});
   CHECK(keys_of(j["engine"]) == std::vector<std::string>{"events"});
 }
 
@@ -237,7 +239,7 @@ TEST_CASE("the JSON layout is fixed: 2-space indent, number arrays on one line",
   r.config_json = "{\n  \"seed\": 7\n}";
   r.sli.requests.sent = 3;
   r.sli.slo.target_ms = 10.0;
-  r.timeseries = {1.0, {1, 2}, {1.5, 1}, {1, 0}, {2.25, 0}, {3, 0}, {0, 0}, {0.5, 0}};
+  r.timeseries = {1.0, {1, 2}, {1.5, 1}, {1, 0}, {2.25, 0}, {3, 0}, {0, 0}, {0.5, 0}, {"p"}, {{1, 0}}};
   r.engine.events = 42;
   const std::string expected = R"({
   "scenario": {
@@ -275,6 +277,12 @@ TEST_CASE("the JSON layout is fixed: 2-space indent, number arrays on one line",
     "slo": {
       "target_ms": 10,
       "attainment": null
+    },
+    "imbalance": {
+      "max_over_mean": 0,
+      "cv": 0,
+      "top_share": 0,
+      "pods_serving": 0
     }
   },
   "pods": [],
@@ -286,7 +294,10 @@ TEST_CASE("the JSON layout is fixed: 2-space indent, number arrays on one line",
     "latency_mean_ms": [2.25, 0],
     "latency_p99_ms": [3, 0],
     "queue_depth_total": [0, 0],
-    "in_system_total": [0.5, 0]
+    "in_system_total": [0.5, 0],
+    "pod_rps": {
+      "p": [1, 0]
+    }
   },
   "engine": {
     "events": 42
