@@ -64,6 +64,7 @@ struct PodReport {
   double share = 0.0;             // requests / all requests that reached any pod
   double mean_queue_depth = 0.0;  // time-average over the measured span
   double utilization = 0.0;       // time-average busy instances / instances, measured span
+  uint64_t connections = 0;       // client connections to the pod open at the end of the run
 };
 
 /// Per-interval series over the whole run (warm-up included so it can be seen). Row i covers

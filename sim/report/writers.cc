@@ -223,6 +223,7 @@ void write_pods(JsonWriter& w, const std::vector<PodReport>& pods) {
     w.member("share", p.share);
     w.member("mean_queue_depth", p.mean_queue_depth);
     w.member("utilization", p.utilization);
+    w.member("connections", p.connections);
     w.end_object();
   }
   w.end_array();
@@ -313,11 +314,11 @@ void append_pods(std::string& out, const std::vector<PodReport>& pods) {
     requests_width = std::max(requests_width, digits(p.requests));
   }
   auto it = std::back_inserter(out);
-  fmt::format_to(it, "  {:<{}}  {:>{}}  {:>8}  {:>16}  {:>13}\n", "name", name_width, "requests", requests_width,
-                 "share %", "mean queue depth", "utilization %");
+  fmt::format_to(it, "  {:<{}}  {:>{}}  {:>8}  {:>16}  {:>13}  {:>11}\n", "name", name_width, "requests",
+                 requests_width, "share %", "mean queue depth", "utilization %", "connections");
   for (const PodReport& p : pods) {
-    fmt::format_to(it, "  {:<{}}  {:>{}}  {:>8.2f}  {:>16.3f}  {:>13.2f}\n", p.name, name_width, p.requests,
-                   requests_width, 100.0 * p.share, p.mean_queue_depth, 100.0 * p.utilization);
+    fmt::format_to(it, "  {:<{}}  {:>{}}  {:>8.2f}  {:>16.3f}  {:>13.2f}  {:>11}\n", p.name, name_width, p.requests,
+                   requests_width, 100.0 * p.share, p.mean_queue_depth, 100.0 * p.utilization, p.connections);
   }
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "sim/scenario/config_json.h"
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "sim/scenario/schema_v1.h"
@@ -10,7 +11,19 @@ namespace {
 
 using Ordered = nlohmann::ordered_json;  // keeps fields in schema order
 
-Ordered server_json(const serve::InferenceServerConfig& server) {
+/// A limit that may be infinite ("none"): null in JSON.
+Ordered limit_json(double value) { return std::isfinite(value) ? Ordered(value) : Ordered(nullptr); }
+
+Ordered grpc_json(const net::ServerTransportConfig& g) {
+  Ordered out = Ordered::object();
+  out["max_concurrent_streams"] =
+      g.max_concurrent_streams == net::kUnlimitedStreams ? Ordered(nullptr) : Ordered(g.max_concurrent_streams);
+  out["max_connection_age_s"] = limit_json(g.max_connection_age_s);
+  out["max_connection_age_grace_s"] = limit_json(g.max_connection_age_grace_s);
+  return out;
+}
+
+Ordered server_json(const serve::InferenceServerConfig& server, const net::ServerTransportConfig& grpc) {
   using serve::ServiceDistribution;
   Ordered out = Ordered::object();
   // With a model the mean comes from its profile; writing mean_ms as well would not load again.
@@ -23,7 +36,32 @@ Ordered server_json(const serve::InferenceServerConfig& server) {
   // cv is implied for deterministic (0) and exponential (1), and only written where it is a parameter.
   if (server.service_time.distribution == ServiceDistribution::kLognormal) service["cv"] = server.service_time.cv;
   out["service_time"] = std::move(service);
+  out["grpc"] = grpc_json(grpc);
   return out;
+}
+
+Ordered channel_json(const net::ChannelConfig& ch) {
+  return Ordered{{"lb_policy", name_of(grpc_lb_policies(), ch.lb_policy)},
+                 {"connections", ch.connections_per_address},
+                 {"min_time_between_resolutions_s", ch.min_time_between_resolutions_s},
+                 {"one_way_latency_ms", ch.connection.one_way_latency_ms},
+                 {"tls", ch.connection.tls},
+                 {"initial_max_concurrent_streams", ch.connection.initial_max_concurrent_streams},
+                 {"at_stream_limit", name_of(stream_limit_behaviours(), ch.connection.at_stream_limit)}};
+}
+
+Ordered proxy_json(const ProxyConfig& p) {
+  const balance::CircuitBreakerConfig& cb = p.proxy.circuit_breakers;
+  return Ordered{{"name", p.name},
+                 {"upstream_service", p.upstream_service},
+                 {"lb_policy", name_of(envoy_lb_policies(), p.proxy.lb_policy)},
+                 {"workers", p.proxy.workers},
+                 {"cpu_per_request_ms", p.proxy.cpu_per_request_ms},
+                 {"route_timeout_ms", p.proxy.route_timeout_ms},
+                 {"circuit_breakers", Ordered{{"max_connections", cb.max_connections},
+                                              {"max_pending_requests", cb.max_pending_requests},
+                                              {"max_requests", cb.max_requests},
+                                              {"max_retries", cb.max_retries}}}};
 }
 
 Ordered arrival_json(const traffic::ArrivalConfig& a) {
@@ -77,6 +115,7 @@ Ordered client_json(const ClientConfig& c) {
                                  {"mean_ms", client.think.mean_ms}}}};
       break;
   }
+  if (c.channel) entry["channel"] = channel_json(*c.channel);
   entry["deadline_ms"] = client.deadline_ms;
   entry["retry_policy"] = Ordered{{"max_attempts", client.retry.max_attempts},
                                   {"initial_backoff_s", client.retry.initial_backoff_s},
@@ -97,6 +136,9 @@ std::string resolved_config_json(const ScenarioConfig& config) {
   out["warmup_s"] = config.warmup_s;
   if (config.slo.latency_ms) out["slo"] = Ordered{{"latency_ms", *config.slo.latency_ms}};  // no SLO: no key
   out["report"] = Ordered{{"interval_s", config.report.interval_s}};
+  out["kube_proxy"] = Ordered{{"mode", name_of(kube_proxy_modes(), config.kube_proxy.mode)},
+                              {"ipvs_scheduler", name_of(ipvs_schedulers(), config.kube_proxy.ipvs_scheduler)},
+                              {"min_sync_period_s", config.kube_proxy.min_sync_period_s}};
 
   Ordered clients = Ordered::array();
   for (const auto& client : config.clients) clients.push_back(client_json(client));
@@ -104,12 +146,29 @@ std::string resolved_config_json(const ScenarioConfig& config) {
 
   Ordered pods = Ordered::array();
   for (const auto& pod : config.pods) {
+    if (!pod.deployment.empty()) continue;  // a Deployment's replicas are echoed as the Deployment
     Ordered entry = Ordered::object();
     entry["name"] = pod.name;
-    entry["server"] = server_json(pod.server);
+    if (!pod.labels.empty()) entry["labels"] = pod.labels;
+    entry["server"] = server_json(pod.server, pod.grpc);
     pods.push_back(std::move(entry));
   }
-  out["pods"] = std::move(pods);
+  if (!pods.empty()) out["pods"] = std::move(pods);
+  Ordered deployments = Ordered::array();
+  for (const auto& d : config.deployments) {
+    deployments.push_back(Ordered{{"name", d.name}, {"replicas", d.replicas}, {"server", server_json(d.server, d.grpc)}});
+  }
+  if (!deployments.empty()) out["deployments"] = std::move(deployments);
+  Ordered services = Ordered::array();
+  for (const auto& svc : config.services) {
+    Ordered entry{{"name", svc.name}, {"selector", svc.selector}};
+    if (svc.headless) entry["clusterIP"] = "None";
+    services.push_back(std::move(entry));
+  }
+  if (!services.empty()) out["services"] = std::move(services);
+  Ordered proxies = Ordered::array();
+  for (const auto& p : config.proxies) proxies.push_back(proxy_json(p));
+  if (!proxies.empty()) out["proxies"] = std::move(proxies);
   return out.dump(2, ' ', false, Ordered::error_handler_t::replace);
 }
 

@@ -455,13 +455,112 @@ void read_client(ObjectReader& element, traffic::ClientConfig& client, const std
 
 struct TargetRef {
   std::string pointer;
-  std::string pod;
+  std::string name;
+  size_t client = 0;
 };
 
-/// Reads a list of uniquely named objects (clients, pods): calls read(element_reader, name) per element.
+/// A number field that may be null, meaning "none" (infinite); absent also means none.
+double optional_limit(ObjectReader& reader, std::string_view key, NumberRange range) {
+  const Json* raw = reader.find(key);
+  if (raw == nullptr || raw->is_null()) return net::kInfinite;
+  return reader.number(key, range, Presence::kOptional).value_or(net::kInfinite);
+}
+
+/// `grpc`: what a pod's gRPC server advertises and enforces (gRFC A9 connection management).
+net::ServerTransportConfig read_grpc_server(ObjectReader& server) {
+  net::ServerTransportConfig grpc;
+  if (auto g = server.object("grpc", Presence::kOptional)) {
+    const Json* streams = g->find("max_concurrent_streams");
+    if (streams != nullptr && !streams->is_null()) {
+      grpc.max_concurrent_streams = static_cast<uint32_t>(
+          g->integer("max_concurrent_streams", 1, kMaxStreams, Presence::kOptional).value_or(net::kUnlimitedStreams));
+    }
+    grpc.max_connection_age_s = optional_limit(*g, "max_connection_age_s", greater_than_up_to(0, kMaxDurationS));
+    grpc.max_connection_age_grace_s = optional_limit(*g, "max_connection_age_grace_s", {0, true, kMaxDurationS, true});
+    g->finish();
+  }
+  return grpc;
+}
+
+/// `channel`: the client's gRPC channel (resolver, LB policy, connections, transport).
+net::ChannelConfig read_channel(ObjectReader& c) {
+  net::ChannelConfig ch;
+  ch.lb_policy = c.choice("lb_policy", grpc_lb_policies(), Presence::kOptional).value_or(ch.lb_policy);
+  ch.connections_per_address = static_cast<int>(
+      c.integer("connections", 1, kMaxConnections, Presence::kOptional).value_or(ch.connections_per_address));
+  ch.min_time_between_resolutions_s =
+      c.number("min_time_between_resolutions_s", {0, true, 3600, true}, Presence::kOptional)
+          .value_or(ch.min_time_between_resolutions_s);
+  net::ConnectionConfig& conn = ch.connection;
+  conn.one_way_latency_ms =
+      c.number("one_way_latency_ms", {0, true, 1e4, true}, Presence::kOptional).value_or(conn.one_way_latency_ms);
+  if (const Json* tls = c.find("tls"); tls != nullptr) {
+    if (tls->is_boolean()) {
+      conn.tls = tls->get<bool>();
+    } else {
+      c.issue("tls", "true or false", describe(*tls));
+    }
+  }
+  conn.initial_max_concurrent_streams = static_cast<uint32_t>(
+      c.integer("initial_max_concurrent_streams", 1, kMaxStreams, Presence::kOptional)
+          .value_or(conn.initial_max_concurrent_streams));
+  conn.at_stream_limit = c.choice("at_stream_limit", stream_limit_behaviours(), Presence::kOptional)
+                             .value_or(conn.at_stream_limit);
+  return ch;
+}
+
+/// An Envoy-like proxy: lb_policy, workers, circuit_breakers, route timeout (Envoy's names).
+balance::L7ProxyConfig read_proxy(ObjectReader& p) {
+  balance::L7ProxyConfig proxy;
+  proxy.lb_policy = p.choice("lb_policy", envoy_lb_policies(), Presence::kOptional).value_or(proxy.lb_policy);
+  proxy.workers = static_cast<int>(p.integer("workers", 1, kMaxWorkers, Presence::kOptional).value_or(proxy.workers));
+  proxy.cpu_per_request_ms =
+      p.number("cpu_per_request_ms", {0, true, 1e4, true}, Presence::kOptional).value_or(proxy.cpu_per_request_ms);
+  proxy.route_timeout_ms =
+      p.number("route_timeout_ms", {0, true, kMaxMeanMs, true}, Presence::kOptional).value_or(proxy.route_timeout_ms);
+  if (auto cb = p.object("circuit_breakers", Presence::kOptional)) {
+    balance::CircuitBreakerConfig& b = proxy.circuit_breakers;
+    const auto limit = [&](std::string_view key, uint32_t fallback) {
+      return static_cast<uint32_t>(cb->integer(key, 0, UINT32_MAX, Presence::kOptional).value_or(fallback));
+    };
+    b.max_connections = limit("max_connections", b.max_connections);
+    b.max_pending_requests = limit("max_pending_requests", b.max_pending_requests);
+    b.max_requests = limit("max_requests", b.max_requests);
+    b.max_retries = limit("max_retries", b.max_retries);
+    cb->finish();
+  }
+  return proxy;
+}
+
+/// A label map {"key": "value"}; every value must be a string.
+std::map<std::string, std::string> read_labels(ObjectReader& parent, std::string_view key, Presence presence) {
+  std::map<std::string, std::string> labels;
+  const Json* raw = parent.find(key);
+  if (raw == nullptr) {
+    if (presence == Presence::kRequired) parent.issue(key, "an object of label strings", "nothing");
+    return labels;
+  }
+  if (!raw->is_object() || raw->empty()) {
+    parent.issue(key, "a non-empty object of label strings", describe(*raw));
+    return labels;
+  }
+  for (const auto& item : raw->items()) {
+    if (!item.value().is_string()) {
+      parent.issues().push_back({child_pointer(parent.pointer(key), item.key()), "string", describe(item.value())});
+      continue;
+    }
+    labels[item.key()] = item.value().get<std::string>();
+  }
+  return labels;
+}
+
+
+/// Reads a list of uniquely named objects (clients, pods, ...): calls read(element_reader, name) per
+/// element. A required list must have at least one element.
 template <typename ReadElement>
-void read_named_list(ObjectReader& parent, std::string_view key, std::string_view kind, ReadElement read) {
-  const Json* list = parent.array(key, Presence::kRequired, 1);
+void read_named_list(ObjectReader& parent, std::string_view key, std::string_view kind, Presence presence,
+                     ReadElement read) {
+  const Json* list = parent.array(key, presence, presence == Presence::kRequired ? 1 : 0);
   if (list == nullptr) return;
   std::map<std::string, std::string> first_pointer;  // name -> pointer of the element that has it
   for (std::size_t i = 0; i < list->size(); ++i) {
@@ -508,44 +607,131 @@ ScenarioConfig read_scenario(const Json& document, ModelCatalog& catalog, const 
     report->finish();
   }
 
+  if (auto kp = r.object("kube_proxy", Presence::kOptional)) {
+    balance::KubeProxyConfig& k = config.kube_proxy;
+    k.mode = kp->choice("mode", kube_proxy_modes(), Presence::kOptional).value_or(k.mode);
+    k.ipvs_scheduler = kp->choice("ipvs_scheduler", ipvs_schedulers(), Presence::kOptional).value_or(k.ipvs_scheduler);
+    k.min_sync_period_s = kp->number("min_sync_period_s", {0, true, 3600, true}, Presence::kOptional).value_or(k.min_sync_period_s);
+    kp->finish();
+  }
+
   std::vector<TargetRef> targets;
   double total_rate_rps = 0.0;
-  read_named_list(r, "clients", "client", [&](ObjectReader& element, const std::string& name) {
+  read_named_list(r, "clients", "client", Presence::kRequired, [&](ObjectReader& element, const std::string& name) {
     ClientConfig client;
     client.client.name = name;
     if (auto target = element.string("target", Presence::kRequired)) {
       client.target = *target;
-      targets.push_back({element.pointer("target"), *target});
+      targets.push_back({element.pointer("target"), *target, config.clients.size()});
     }
     read_client(element, client.client, base_dir, total_rate_rps);
+    if (auto channel = element.object("channel", Presence::kOptional)) {
+      client.channel = read_channel(*channel);
+      channel->finish();
+    }
     config.clients.push_back(std::move(client));
   });
 
-  // Targets match any pod whose name is a string, valid or not, so a bad pod name is reported once.
-  std::vector<std::string> pod_names;
-  bool pods_readable = false;
-  read_named_list(r, "pods", "pod", [&](ObjectReader& element, const std::string& name) {
-    pods_readable = true;
-    if (const Json* raw = element.find("name"); raw != nullptr && raw->is_string()) {
-      pod_names.push_back(raw->get<std::string>());
-    }
+  // Pods: bare ones, then each Deployment's replicas. Either list may be absent, not both.
+  const bool has_deployments = r.find("deployments") != nullptr;
+  read_named_list(r, "pods", "pod", has_deployments ? Presence::kOptional : Presence::kRequired, [&](ObjectReader& element, const std::string& name) {
     PodConfig pod;
     pod.name = name;
+    pod.labels = read_labels(element, "labels", Presence::kOptional);
     if (auto server = element.object("server", Presence::kRequired)) {
       pod.server = read_server(*server, catalog);
+      pod.grpc = read_grpc_server(*server);
       server->finish();
     }
     config.pods.push_back(std::move(pod));
   });
+  read_named_list(r, "deployments", "deployment", Presence::kOptional,
+                  [&](ObjectReader& element, const std::string& name) {
+    DeploymentConfig d;
+    d.name = name;
+    d.replicas = static_cast<int>(element.integer("replicas", 0, kMaxReplicas, Presence::kOptional).value_or(1));
+    if (auto server = element.object("server", Presence::kRequired)) {
+      d.server = read_server(*server, catalog);
+      d.grpc = read_grpc_server(*server);
+      server->finish();
+    }
+    config.deployments.push_back(std::move(d));
+  });
+  std::map<std::string, std::string> pod_pointer;  // pod name -> where it comes from
+  for (size_t i = 0; i < config.pods.size(); ++i) pod_pointer[config.pods[i].name] = "/pods/" + std::to_string(i);
+  for (size_t d = 0; d < config.deployments.size(); ++d) {
+    const DeploymentConfig& dep = config.deployments[d];
+    for (int i = 0; i < dep.replicas; ++i) {
+      PodConfig pod{dep.name + "-" + std::to_string(i), {{"app", dep.name}}, dep.name, dep.server, dep.grpc};
+      const std::string at = "/deployments/" + std::to_string(d) + "/name";
+      if (const auto [it, inserted] = pod_pointer.try_emplace(pod.name, at); !inserted) {
+        issues.push_back({at, "a name whose pods (<name>-<i>) no other pod has (" + it->second + " has " +
+                                  quote(pod.name) + ")", describe_string(dep.name)});
+      }
+      config.pods.push_back(std::move(pod));
+    }
+  }
+
+  read_named_list(r, "services", "service", Presence::kOptional, [&](ObjectReader& element, const std::string& name) {
+    ServiceConfig svc;
+    svc.name = name;
+    svc.selector = read_labels(element, "selector", Presence::kRequired);
+    if (const Json* ip = element.find("clusterIP"); ip != nullptr) {
+      if (ip->is_string() && ip->get<std::string>() == "None") {
+        svc.headless = true;
+      } else {
+        element.issue("clusterIP", "\"None\" (a headless Service) or no field (a ClusterIP)", describe(*ip));
+      }
+    }
+    config.services.push_back(std::move(svc));
+  });
+
+  std::vector<TargetRef> upstreams;
+  read_named_list(r, "proxies", "proxy", Presence::kOptional, [&](ObjectReader& element, const std::string& name) {
+    ProxyConfig proxy;
+    proxy.name = name;
+    if (auto upstream = element.string("upstream_service", Presence::kRequired)) {
+      proxy.upstream_service = *upstream;
+      upstreams.push_back({element.pointer("upstream_service"), *upstream, config.proxies.size()});
+    }
+    proxy.proxy = read_proxy(element);
+    config.proxies.push_back(std::move(proxy));
+  });
   r.finish();
 
-  if (pods_readable) {
-    for (const auto& target : targets) {
-      if (std::find(pod_names.begin(), pod_names.end(), target.pod) != pod_names.end()) continue;
-      issues.push_back(
-          {target.pointer,
-           "name of a pod in /pods, one of " + quoted_list(pod_names) + did_you_mean(target.pod, pod_names),
-           describe_string(target.pod)});
+  // References between objects.
+  std::vector<std::string> service_names;
+  for (const auto& svc : config.services) service_names.push_back(svc.name);
+  for (const auto& ref : upstreams) {
+    if (std::find(service_names.begin(), service_names.end(), ref.name) != service_names.end()) continue;
+    issues.push_back({ref.pointer, "name of a Service in /services, one of " + quoted_list(service_names) +
+                                       did_you_mean(ref.name, service_names),
+                      describe_string(ref.name)});
+  }
+  std::vector<std::string> target_names;  // "kind/name"
+  for (const auto& pod : config.pods) target_names.push_back("pod/" + pod.name);
+  for (const auto& svc : config.services) target_names.push_back("service/" + svc.name);
+  for (const auto& proxy : config.proxies) target_names.push_back("proxy/" + proxy.name);
+  for (const auto& ref : targets) {
+    if (target_names.empty()) break;  // no pod could be read: that is reported already
+    // "kind/name", or a bare name that names exactly one object.
+    std::vector<std::string> matches;
+    for (const auto& t : target_names) {
+      if (t == ref.name || t.substr(t.find('/') + 1) == ref.name) matches.push_back(t);
+    }
+    if (matches.size() == 1) {
+      config.clients[ref.client].target = matches.front();
+      continue;
+    }
+    if (matches.empty()) {
+      std::vector<std::string> bare;
+      for (const auto& t : target_names) bare.push_back(t.substr(t.find('/') + 1));
+      issues.push_back({ref.pointer, "name of a pod, Service or proxy, one of " + quoted_list(target_names) +
+                                         did_you_mean(ref.name, bare),
+                        describe_string(ref.name)});
+    } else {
+      issues.push_back({ref.pointer, "one object; say which with kind/name, one of " + quoted_list(matches),
+                        describe_string(ref.name)});
     }
   }
 

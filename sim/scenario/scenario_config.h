@@ -9,20 +9,56 @@
 #include <string>
 #include <vector>
 
+#include <map>
+
+#include "sim/balance/kube_proxy.h"
+#include "sim/balance/l7_proxy.h"
+#include "sim/net/channel.h"
 #include "sim/serve/inference_server.h"
 #include "sim/traffic/client.h"
 
 namespace kubemind::scenario {
 
-/// A bare Pod running one inference server (Deployments and Services come with later layers).
+/// A Pod running one inference server: a bare pod, or one of a Deployment's replicas (named
+/// <deployment>-<i>, labelled app=<deployment>). Pods are Ready from t = 0 (the cluster lifecycle
+/// is not wired into scenarios yet).
 struct PodConfig {
   std::string name;
+  std::map<std::string, std::string> labels;
+  std::string deployment;  // empty for a bare pod
   serve::InferenceServerConfig server;
+  net::ServerTransportConfig grpc;  // what the pod's gRPC server advertises and enforces
+};
+
+/// A Deployment: `replicas` identical pods.
+struct DeploymentConfig {
+  std::string name;
+  int replicas = 1;
+  serve::InferenceServerConfig server;
+  net::ServerTransportConfig grpc;
+};
+
+/// A Service selecting pods by labels. ClusterIP: one virtual IP, each new connection placed by
+/// kube-proxy. Headless (clusterIP: None): DNS returns the selected pods' IPs.
+struct ServiceConfig {
+  std::string name;
+  std::map<std::string, std::string> selector;
+  bool headless = false;
+};
+
+/// An Envoy-like L7 proxy in front of a Service's pods (EDS from the Service's endpoints).
+struct ProxyConfig {
+  std::string name;
+  std::string upstream_service;
+  balance::L7ProxyConfig proxy;
 };
 
 struct ClientConfig {
   traffic::ClientConfig client;  // client.name is the client's name
-  std::string target;                    // name of the pod it sends to
+  std::string target;            // a pod, a Service or a proxy
+  /// The client's gRPC channel. Absent for a pod target: the call reaches the pod directly, with no
+  /// network modelled (the queueing checks use this).
+  std::optional<net::ChannelConfig> channel;
 };
 
 struct SloConfig {
@@ -42,8 +78,12 @@ struct ScenarioConfig {
   double warmup_s = 0.0;    // requests sent before this are excluded from SLIs
   SloConfig slo;
   ReportConfig report;
+  balance::KubeProxyConfig kube_proxy;
   std::vector<ClientConfig> clients;
-  std::vector<PodConfig> pods;
+  std::vector<PodConfig> pods;  // bare pods first, then each Deployment's replicas
+  std::vector<DeploymentConfig> deployments;
+  std::vector<ServiceConfig> services;
+  std::vector<ProxyConfig> proxies;
 };
 
 }  // namespace kubemind::scenario

@@ -9,6 +9,9 @@
 #include <utility>
 #include <vector>
 
+#include "sim/balance/kube_proxy.h"
+#include "sim/balance/l7_proxy.h"
+#include "sim/net/channel.h"
 #include "sim/serve/inference_server.h"
 #include "sim/traffic/client.h"
 
@@ -40,6 +43,46 @@ inline const Names<traffic::ArrivalProcess>& arrival_processes() {
       {"poisson", traffic::ArrivalProcess::kPoisson}, {"constant", traffic::ArrivalProcess::kConstant},
       {"schedule", traffic::ArrivalProcess::kSchedule}, {"mmpp", traffic::ArrivalProcess::kMmpp},
       {"diurnal", traffic::ArrivalProcess::kDiurnal},   {"trace", traffic::ArrivalProcess::kTrace}};
+  return names;
+}
+
+inline constexpr int64_t kMaxReplicas = 10'000;
+inline constexpr int64_t kMaxWorkers = 1'024;
+inline constexpr int64_t kMaxStreams = 2'147'483'647;  // HTTP/2 SETTINGS value is 31 bits in practice
+inline constexpr int64_t kMaxConnections = 100'000;
+
+/// Envoy's Cluster.lb_policy names.
+inline const Names<balance::LbPolicyKind>& envoy_lb_policies() {
+  static const Names<balance::LbPolicyKind> names = {{"ROUND_ROBIN", balance::LbPolicyKind::kRoundRobin},
+                                                     {"LEAST_REQUEST", balance::LbPolicyKind::kLeastRequest},
+                                                     {"RANDOM", balance::LbPolicyKind::kRandom},
+                                                     {"RING_HASH", balance::LbPolicyKind::kRingHash}};
+  return names;
+}
+
+/// gRPC load-balancing policy names (service config loadBalancingConfig).
+inline const Names<net::LbPolicy>& grpc_lb_policies() {
+  static const Names<net::LbPolicy> names = {{"pick_first", net::LbPolicy::kPickFirst},
+                                             {"round_robin", net::LbPolicy::kRoundRobin}};
+  return names;
+}
+
+inline const Names<net::AtStreamLimit>& stream_limit_behaviours() {
+  static const Names<net::AtStreamLimit> names = {{"queue", net::AtStreamLimit::kQueueInTransport},
+                                                  {"new_connection", net::AtStreamLimit::kReportFull}};
+  return names;
+}
+
+/// KubeProxyConfiguration `mode` and `ipvs.scheduler`.
+inline const Names<balance::ProxyMode>& kube_proxy_modes() {
+  static const Names<balance::ProxyMode> names = {{"iptables", balance::ProxyMode::kIptables},
+                                                  {"ipvs", balance::ProxyMode::kIpvs}};
+  return names;
+}
+
+inline const Names<balance::IpvsScheduler>& ipvs_schedulers() {
+  static const Names<balance::IpvsScheduler> names = {{"rr", balance::IpvsScheduler::kRoundRobin},
+                                                      {"lc", balance::IpvsScheduler::kLeastConnection}};
   return names;
 }
 

@@ -6,7 +6,13 @@
 #include <memory>
 #include <vector>
 
+#include <deque>
+
+#include "sim/balance/kube_proxy.h"
+#include "sim/balance/l7_proxy.h"
 #include "sim/engine/rng.h"
+#include "sim/net/channel.h"
+#include "sim/net/endpoint.h"
 #include "sim/engine/simulator.h"
 #include "sim/report/sli_collector.h"
 #include "sim/scenario/config_json.h"
@@ -21,6 +27,15 @@ using engine::SimTime;
 
 /// Number of slices a run is cut into for progress reports.
 constexpr int kProgressSlices = 100;
+/// Endpoint ids of proxies start here; pods use their index.
+constexpr uint32_t kProxyEndpointBase = 1u << 30;
+
+/// A Service as the data plane sees it: its pods, and what its DNS name resolves to.
+struct ServiceWiring {
+  std::vector<size_t> pods;                       // selected pods, in pod order
+  std::unique_ptr<balance::KubeProxy> kube_proxy;  // ClusterIP only
+  net::StaticResolver resolver;
+};
 
 class World final : public traffic::RequestObserver {
  public:
@@ -31,20 +46,47 @@ class World final : public traffic::RequestObserver {
         interval_(Duration::from_seconds(config.report.interval_s)),
         observer_(observer),
         sli_(report::SliCollectorConfig{warmup_, end_, interval_, config.slo.latency_ms, config.pods.size()}) {
-    std::map<std::string, serve::InferenceServer*> by_name;
     for (size_t i = 0; i < config.pods.size(); ++i) {
       const PodConfig& pod = config.pods[i];
       servers_.push_back(std::make_unique<serve::InferenceServer>(
           sim_, engine::RngStream(config.seed, "pod/" + pod.name, "service_time"), requests_, pod.server,
           static_cast<uint32_t>(i)));
-      by_name[pod.name] = servers_.back().get();
+      pod_dialers_.emplace_back(net::Endpoint{static_cast<uint32_t>(i), servers_.back().get()});
+    }
+    for (const ServiceConfig& svc : config.services) {
+      ServiceWiring& w = services_.emplace_back();
+      std::vector<net::Endpoint> endpoints;
+      std::vector<net::Dialer*> pod_ips;
+      for (size_t i = 0; i < config.pods.size(); ++i) {
+        if (!selects(svc.selector, config.pods[i].labels)) continue;
+        w.pods.push_back(i);
+        endpoints.push_back(pod_dialers_[i].endpoint());
+        pod_ips.push_back(&pod_dialers_[i]);
+      }
+      if (svc.headless) {
+        w.resolver.set_addresses(pod_ips);
+      } else {
+        w.kube_proxy = std::make_unique<balance::KubeProxy>(
+            sim_, engine::RngStream(config.seed, "service/" + svc.name, "kube_proxy"), config.kube_proxy);
+        w.kube_proxy->set_endpoints(endpoints);
+        w.resolver.set_addresses({w.kube_proxy.get()});
+      }
+    }
+    for (size_t k = 0; k < config.proxies.size(); ++k) {
+      const ProxyConfig& p = config.proxies[k];
+      std::vector<balance::Endpoint> hosts;
+      for (const size_t i : services_[service_index(p.upstream_service)].pods) {
+        hosts.push_back(balance::Endpoint{static_cast<uint32_t>(i), 1, true, servers_[i].get()});
+      }
+      proxies_.push_back(std::make_unique<balance::L7Proxy>(sim_, config.seed, "proxy/" + p.name, requests_, p.proxy, hosts));
+      proxy_dialers_.emplace_back(net::Endpoint{kProxyEndpointBase + static_cast<uint32_t>(k), proxies_.back().get()});
     }
     for (size_t i = 0; i < config.clients.size(); ++i) {
       const ClientConfig& c = config.clients[i];
       clients_.push_back(std::make_unique<traffic::Client>(
           sim_, engine::RngStream(config.seed, "client/" + c.client.name, "arrivals"),
           engine::RngStream(config.seed, "client/" + c.client.name, "behaviour"), requests_, c.client,
-          static_cast<uint32_t>(i), *by_name.at(c.target), *this));
+          static_cast<uint32_t>(i), client_target(c), *this));
     }
     warmup_busy_.assign(servers_.size(), 0.0);
     warmup_waiting_.assign(servers_.size(), 0.0);
@@ -81,6 +123,65 @@ class World final : public traffic::RequestObserver {
   }
 
  private:
+  static bool selects(const std::map<std::string, std::string>& selector,
+                      const std::map<std::string, std::string>& labels) {
+    for (const auto& [key, value] : selector) {
+      const auto it = labels.find(key);
+      if (it == labels.end() || it->second != value) return false;
+    }
+    return true;
+  }
+
+  size_t index_of(const std::string& name, auto const& list) const {
+    for (size_t i = 0; i < list.size(); ++i) {
+      if (list[i].name == name) return i;
+    }
+    SIM_CHECK(false, "a validated reference names nothing");
+    return 0;
+  }
+  size_t service_index(const std::string& name) const { return index_of(name, config_.services); }
+
+  /// Where a client's calls go: straight to a pod's server (a pod target without a channel), or into
+  /// a gRPC channel whose resolver answers for the target.
+  traffic::RequestSink& client_target(const ClientConfig& c) {
+    const std::string kind = c.target.substr(0, c.target.find('/'));
+    const std::string name = c.target.substr(c.target.find('/') + 1);
+    net::Resolver* resolver = nullptr;
+    net::ChannelConfig channel = c.channel.value_or(net::ChannelConfig{});
+    if (kind == "pod") {
+      const size_t i = index_of(name, config_.pods);
+      if (!c.channel) return *servers_[i];
+      resolver = &resolvers_.emplace_back(std::vector<net::Dialer*>{&pod_dialers_[i]});
+      channel.connection.server = config_.pods[i].grpc;
+    } else if (kind == "service") {
+      ServiceWiring& w = services_[service_index(name)];
+      resolver = &w.resolver;
+      // The pods behind a Service run one server configuration (a Deployment's): take the first's.
+      if (!w.pods.empty()) channel.connection.server = config_.pods[w.pods.front()].grpc;
+    } else {
+      const size_t k = index_of(name, config_.proxies);
+      resolver = &resolvers_.emplace_back(std::vector<net::Dialer*>{&proxy_dialers_[k]});
+      // Envoy's downstream HTTP/2 defaults: max_concurrent_streams 2^31 - 1, no connection age.
+      channel.connection.server = net::ServerTransportConfig{};
+    }
+    channels_.push_back(std::make_unique<net::Channel>(
+        sim_, requests_, engine::RngStream(config_.seed, "client/" + c.client.name, "channel"), channel, *resolver));
+    return *channels_.back();
+  }
+
+  /// Connections the clients hold to each pod at the end of the run.
+  std::vector<uint64_t> connections_per_pod() const {
+    std::vector<uint64_t> held(servers_.size(), 0);
+    for (const auto& ch : channels_) {
+      for (size_t i = 0; i < ch->slots(); ++i) {
+        const net::Connection* conn = ch->slot_connection(i);
+        if (conn == nullptr || !conn->accepting()) continue;
+        if (conn->endpoint().id < held.size()) ++held[conn->endpoint().id];
+      }
+    }
+    return held;
+  }
+
   /// Time-average gauges of row `row`, which ends at `at`, from the servers' integrals.
   void sample_gauges(size_t row, SimTime at) {
     const SimTime start{static_cast<int64_t>(row) * interval_.ns};
@@ -118,6 +219,7 @@ class World final : public traffic::RequestObserver {
     uint64_t total = 0;
     for (const uint64_t n : per_server) total += n;
     const double span_s = (end_ - warmup_).seconds_f();
+    const std::vector<uint64_t> connections = connections_per_pod();
     for (size_t i = 0; i < servers_.size(); ++i) {
       const serve::InferenceServer& s = *servers_[i];
       report::PodReport pod;
@@ -126,6 +228,7 @@ class World final : public traffic::RequestObserver {
       pod.share = total == 0 ? 0.0 : static_cast<double>(per_server[i]) / static_cast<double>(total);
       pod.mean_queue_depth = (s.waiting().area_until(end_) - warmup_waiting_[i]) / span_s;
       pod.utilization = (s.busy().area_until(end_) - warmup_busy_[i]) / span_s / s.instances();
+      pod.connections = connections[i];
       rep.pods.push_back(pod);
     }
     std::vector<std::string> names;
@@ -144,6 +247,12 @@ class World final : public traffic::RequestObserver {
   traffic::RequestTable requests_;
   report::SliCollector sli_;
   std::vector<std::unique_ptr<serve::InferenceServer>> servers_;
+  std::deque<net::FixedDialer> pod_dialers_;    // a pod's IP; deque: addresses stay put
+  std::deque<ServiceWiring> services_;
+  std::vector<std::unique_ptr<balance::L7Proxy>> proxies_;
+  std::deque<net::FixedDialer> proxy_dialers_;
+  std::deque<net::StaticResolver> resolvers_;  // DNS answers for pod and proxy targets
+  std::vector<std::unique_ptr<net::Channel>> channels_;
   std::vector<std::unique_ptr<traffic::Client>> clients_;
   std::vector<double> warmup_busy_, warmup_waiting_;      // integrals at the end of warm-up
   std::vector<double> last_waiting_, last_in_system_;     // integrals at the last row boundary

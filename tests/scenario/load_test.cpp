@@ -102,7 +102,7 @@ TEST_CASE("a minimal scenario loads with every default filled in", "[scenario]")
   CHECK(config.report.interval_s == 1.0);
   REQUIRE(config.clients.size() == 1);
   CHECK(config.clients[0].client.name == "load");
-  CHECK(config.clients[0].target == "gpu-0");
+  CHECK(config.clients[0].target == "pod/gpu-0");  // resolved to kind/name
   CHECK(config.clients[0].client.arrival.process == ArrivalProcess::kPoisson);
   CHECK(config.clients[0].client.arrival.rate_rps == 50.0);
   REQUIRE(config.pods.size() == 1);
@@ -181,7 +181,7 @@ TEST_CASE("overrides set numbers, fall back to strings, append to arrays and rep
     CHECK(config.pods[1].name == "gpu-1");
     CHECK(config.pods[1].server.service_time.mean_ms == 8.0);
     REQUIRE(config.clients.size() == 2);
-    CHECK(config.clients[1].target == "gpu-1");
+    CHECK(config.clients[1].target == "pod/gpu-1");
   }
   SECTION("a whole object is replaced") {
     options.overrides = {{"/pods/0/server", R"({"model": "resnet50-a100", "instances": 2})"}};
@@ -251,10 +251,15 @@ TEST_CASE("the resolved config echo lists every field in schema order", "[scenar
   "report": {
     "interval_s": 1.0
   },
+  "kube_proxy": {
+    "mode": "iptables",
+    "ipvs_scheduler": "rr",
+    "min_sync_period_s": 1.0
+  },
   "clients": [
     {
       "name": "load",
-      "target": "gpu-0",
+      "target": "pod/gpu-0",
       "arrival": {
         "process": "poisson",
         "rate_rps": 50.0
@@ -277,6 +282,11 @@ TEST_CASE("the resolved config echo lists every field in schema order", "[scenar
         "service_time": {
           "distribution": "deterministic",
           "mean_ms": 4.0
+        },
+        "grpc": {
+          "max_concurrent_streams": null,
+          "max_connection_age_s": null,
+          "max_connection_age_grace_s": null
         }
       }
     }
@@ -358,5 +368,53 @@ TEST_CASE("a malformed trace line is reported with its line number", "[scenario]
     CHECK(e.issues()[0].pointer == "/clients/0/arrival/file");
     CHECK_THAT(e.issues()[0].expected, Catch::Contains("at_s non-decreasing"));
     CHECK_THAT(e.issues()[0].got, Catch::StartsWith("line 3 of"));
+  }
+}
+
+TEST_CASE("deployments, services, proxies and channels load, resolve and echo back", "[scenario]") {
+  const std::string text = R"({"kubemind": "v1", "name": "dataplane", "duration_s": 10,
+    "kube_proxy": {"mode": "ipvs", "ipvs_scheduler": "lc"},
+    "clients": [
+      {"name": "direct", "target": "pod/solo", "arrival": {"rate_rps": 1}},
+      {"name": "l4", "target": "resnet", "arrival": {"rate_rps": 1}, "channel": {"connections": 3, "tls": true}},
+      {"name": "l7", "target": "proxy/envoy", "arrival": {"rate_rps": 1}}
+    ],
+    "pods": [{"name": "solo", "labels": {"app": "other"}, "server": {"service_time": {"mean_ms": 5}}}],
+    "deployments": [{"name": "resnet", "replicas": 3,
+      "server": {"service_time": {"mean_ms": 2}, "grpc": {"max_connection_age_s": 30, "max_concurrent_streams": 100}}}],
+    "services": [{"name": "resnet", "selector": {"app": "resnet"}}, {"name": "headless", "selector": {"app": "resnet"}, "clusterIP": "None"}],
+    "proxies": [{"name": "envoy", "upstream_service": "resnet", "lb_policy": "LEAST_REQUEST",
+                 "circuit_breakers": {"max_pending_requests": 10}}]})";
+  const ScenarioConfig config = load(text);
+  REQUIRE(config.pods.size() == 4);  // the bare pod, then resnet-0..2
+  CHECK(config.pods[1].name == "resnet-0");
+  CHECK(config.pods[3].labels.at("app") == "resnet");
+  CHECK(config.pods[2].grpc.max_connection_age_s == 30);
+  CHECK(config.pods[0].grpc.max_connection_age_s == kubemind::net::kInfinite);
+  CHECK(config.clients[0].target == "pod/solo");
+  CHECK(!config.clients[0].channel);
+  CHECK(config.clients[1].target == "service/resnet");  // a bare name that names one object
+  CHECK(config.clients[1].channel->connections_per_address == 3);
+  CHECK(config.clients[1].channel->connection.tls);
+  CHECK(config.services[1].headless);
+  CHECK(config.proxies[0].proxy.circuit_breakers.max_pending_requests == 10);
+  CHECK(config.proxies[0].proxy.circuit_breakers.max_requests == 1024);  // Envoy's default fills in
+  CHECK(config.kube_proxy.mode == kubemind::balance::ProxyMode::kIpvs);
+  const std::string echo = kubemind::scenario::resolved_config_json(config);
+  CHECK(kubemind::scenario::resolved_config_json(load(echo)) == echo);
+}
+
+TEST_CASE("a target that names two objects must say which", "[scenario]") {
+  const std::string text = R"({"kubemind": "v1", "name": "x", "duration_s": 10,
+    "clients": [{"name": "c", "target": "web", "arrival": {"rate_rps": 1}}],
+    "deployments": [{"name": "web", "server": {"service_time": {"mean_ms": 2}}}],
+    "pods": [{"name": "web", "server": {"service_time": {"mean_ms": 2}}}],
+    "services": [{"name": "web", "selector": {"app": "web"}}]})";
+  try {
+    load(text);
+    FAIL("no error");
+  } catch (const kubemind::scenario::ScenarioError& e) {
+    CHECK_THAT(e.what(), Catch::Contains("/clients/0/target: expected one object; say which with kind/name, one of "
+                                         "[\"pod/web\",\"service/web\"], got \"web\""));
   }
 }

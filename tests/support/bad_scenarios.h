@@ -239,7 +239,7 @@ inline const std::vector<BadScenario>& bad_scenarios() {
        edit("\"target\": \"gpu-0\"", "\"target\": \"gpu-9\""),
        {},
        "/clients/0/target",
-       "expected name of a pod in /pods, one of [\"gpu-0\"] (did you mean \"gpu-0\"?), got \"gpu-9\""},
+       "expected name of a pod, Service or proxy, one of [\"pod/gpu-0\"] (did you mean \"gpu-0\"?), got \"gpu-9\""},
       {"duplicate client names",
        edit(kClient, kClient + ",\n    " + kClient),
        {},
