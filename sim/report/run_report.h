@@ -53,7 +53,9 @@ struct Sli {
   RequestCounts requests;
   LatencySummary latency_ms;
   WaitSummary wait_ms;
-  double throughput_rps = 0.0;  // completed per second of the measured span (duration - warm-up)
+  double throughput_rps = 0.0;  // requests sent in the measured span that completed, per second of it
+  double served_rps = 0.0;      // requests answered OK during the measured span, per second, whenever
+                                // sent (under overload requests sent late are still queued at the end)
   SloSummary slo;
   Imbalance imbalance;
 };
@@ -65,6 +67,9 @@ struct PodReport {
   double mean_queue_depth = 0.0;  // time-average over the measured span
   double utilization = 0.0;       // time-average busy instances / instances, measured span
   uint64_t connections = 0;       // client connections to the pod open at the end of the run
+  double cpu_utilization = 0.0;   // CPU used / CPU requested, measured span (what the HPA averages)
+  double mean_batch_size = 0.0;   // requests per batch the GPU executed, whole run
+  std::vector<uint64_t> batch_size_counts;  // [b] = batches of size b, whole run (index 0 unused)
 };
 
 /// Per-interval series over the whole run (warm-up included so it can be seen). Row i covers

@@ -66,6 +66,7 @@ void SliCollector::on_completed(engine::SimTime sent_at, engine::SimTime arrived
   ++ok_per_row_[row];
   latency_sum_ms_per_row_[row] += static_cast<double>(latency_ns) * 1e-6;
   open_row_latencies_ns_.push_back(latency_ns);
+  if (finished_at >= config_.warmup) ++served_in_span_;
   if (!measured(sent_at)) return;
   ++counts_.completed;
   latency_.record(latency_ns);
@@ -109,6 +110,7 @@ Sli SliCollector::sli() {
       counts_.completed == 0 ? 0.0 : static_cast<double>(waited_) / static_cast<double>(counts_.completed);
   const double span_s = (config_.end - config_.warmup).seconds_f();
   s.throughput_rps = static_cast<double>(counts_.completed) / span_s;
+  s.served_rps = static_cast<double>(served_in_span_) / span_s;
   if (config_.slo_latency_ms) {
     s.slo.target_ms = config_.slo_latency_ms;
     const uint64_t answered = counts_.completed + counts_.failed;

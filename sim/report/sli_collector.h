@@ -70,6 +70,7 @@ class SliCollector {
   LatencyHistogram latency_;
   LatencyHistogram wait_;
   uint64_t waited_ = 0;
+  uint64_t served_in_span_ = 0;  // answered OK at or after warm-up, whenever sent
   uint64_t within_slo_ = 0;
   int64_t slo_ns_ = -1;
   std::vector<uint64_t> per_server_;

@@ -97,6 +97,15 @@ class JsonWriter {
     }
     out_ += ']';
   }
+  /// A count array on one line: [0, 12, 3].
+  void value(const std::vector<uint64_t>& values) {
+    out_ += '[';
+    for (size_t i = 0; i < values.size(); ++i) {
+      if (i > 0) out_ += ", ";
+      fmt::format_to(std::back_inserter(out_), "{}", values[i]);
+    }
+    out_ += ']';
+  }
   /// A JSON text written verbatim; its continuation lines are indented to the current depth. Raw
   /// newlines in JSON text are whitespace only (strings cannot hold them), so this is safe.
   void raw_json(std::string_view text) {
@@ -196,6 +205,7 @@ void write_sli(JsonWriter& w, const Sli& sli) {
   w.end_object();
 
   w.member("throughput_rps", sli.throughput_rps);
+  w.member("served_rps", sli.served_rps);
 
   w.key("slo");
   w.begin_object();
@@ -224,6 +234,9 @@ void write_pods(JsonWriter& w, const std::vector<PodReport>& pods) {
     w.member("mean_queue_depth", p.mean_queue_depth);
     w.member("utilization", p.utilization);
     w.member("connections", p.connections);
+    w.member("cpu_utilization", p.cpu_utilization);
+    w.member("mean_batch_size", p.mean_batch_size);
+    w.member("batch_size_counts", p.batch_size_counts);
     w.end_object();
   }
   w.end_array();
@@ -314,11 +327,13 @@ void append_pods(std::string& out, const std::vector<PodReport>& pods) {
     requests_width = std::max(requests_width, digits(p.requests));
   }
   auto it = std::back_inserter(out);
-  fmt::format_to(it, "  {:<{}}  {:>{}}  {:>8}  {:>16}  {:>13}  {:>11}\n", "name", name_width, "requests",
-                 requests_width, "share %", "mean queue depth", "utilization %", "connections");
+  fmt::format_to(it, "  {:<{}}  {:>{}}  {:>8}  {:>16}  {:>13}  {:>6}  {:>10}  {:>11}\n", "name", name_width,
+                 "requests", requests_width, "share %", "mean queue depth", "utilization %", "CPU %", "mean batch",
+                 "connections");
   for (const PodReport& p : pods) {
-    fmt::format_to(it, "  {:<{}}  {:>{}}  {:>8.2f}  {:>16.3f}  {:>13.2f}  {:>11}\n", p.name, name_width, p.requests,
-                   requests_width, 100.0 * p.share, p.mean_queue_depth, 100.0 * p.utilization, p.connections);
+    fmt::format_to(it, "  {:<{}}  {:>{}}  {:>8.2f}  {:>16.3f}  {:>13.2f}  {:>6.1f}  {:>10.2f}  {:>11}\n", p.name,
+                   name_width, p.requests, requests_width, 100.0 * p.share, p.mean_queue_depth, 100.0 * p.utilization,
+                   100.0 * p.cpu_utilization, p.mean_batch_size, p.connections);
   }
 }
 
@@ -381,7 +396,8 @@ std::string to_text(const RunReport& report) {
   out += '\n';
   append_latency(out, report.sli);
   out += '\n';
-  fmt::format_to(it, "Throughput: {:.3f} rps\n", report.sli.throughput_rps);
+  fmt::format_to(it, "Throughput: {:.3f} rps of the requests sent after warm-up; served {:.3f} rps\n",
+                 report.sli.throughput_rps, report.sli.served_rps);
   append_slo(out, report.sli.slo);
   const Imbalance& b = report.sli.imbalance;
   fmt::format_to(it, "Balance: {} of {} pods served requests; busiest pod {:.1f} % of requests, {:.2f}x the mean (cv {:.2f})\n",

@@ -30,6 +30,17 @@ Ordered server_json(const serve::InferenceServerConfig& server, const net::Serve
   if (!server.model.empty()) out["model"] = server.model;
   out["instances"] = server.instances;
   out["max_queue_size"] = server.max_queue_size;
+  out["default_timeout_microseconds"] = server.default_timeout_us;
+  out["max_batch_size"] = server.max_batch_size;
+  if (server.dynamic_batching.enabled) {
+    out["dynamic_batching"] = Ordered{{"preferred_batch_size", server.dynamic_batching.preferred_batch_sizes},
+                                      {"max_queue_delay_microseconds", server.dynamic_batching.max_queue_delay_us}};
+  }
+  out["resources"] = Ordered{{"requests", Ordered{{"cpu", server.cpu.request_cores}}}};
+  out["cpu"] = Ordered{{"baseline_cores", server.cpu.baseline_cores},
+                       {"preprocess_ms", server.cpu.preprocess_cpu_ms},
+                       {"postprocess_ms", server.cpu.postprocess_cpu_ms}};
+  out["memory"] = Ordered{{"runtime_gb", server.memory.runtime_gb}, {"per_request_bytes", server.memory.per_request_bytes}};
   Ordered service = Ordered::object();
   service["distribution"] = name_of(service_distributions(), server.service_time.distribution);
   if (server.model.empty()) service["mean_ms"] = server.service_time.mean_ms;

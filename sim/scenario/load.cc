@@ -162,20 +162,20 @@ class ModelCatalog {
     }
   }
 
-  /// The batch-1 mean latency of profile `name` (ms), or nullopt after an issue at `server`'s "model".
-  std::optional<double> batch1_mean_ms(ObjectReader& server, const std::string& name) {
+  /// Profile `name`, or nullptr after an issue at `server`'s "model".
+  const ModelProfile* profile(ObjectReader& server, const std::string& name) {
     const std::string* dir = models_dir();
     if (dir == nullptr) {
       server.issue("model",
                    "name of a model profile (no models folder found; looked in " + quoted_list(searched_) + ")",
                    describe_string(name));
-      return std::nullopt;
+      return nullptr;
     }
     const auto names = model_profile_names(*dir);
     if (std::find(names.begin(), names.end(), name) == names.end()) {
       server.issue("model", "name of a model profile, one of " + quoted_list(names) + did_you_mean(name, names),
                    describe_string(name));
-      return std::nullopt;
+      return nullptr;
     }
     auto [it, inserted] = profiles_.try_emplace(name);
     Entry& entry = it->second;
@@ -193,13 +193,18 @@ class ModelCatalog {
           "a valid model profile; " + entry.source + ": " + shown(issue.pointer) + ": expected " + issue.expected,
           issue.got);
     }
-    if (!entry.profile) return std::nullopt;
+    if (!entry.profile) return nullptr;
+    if (entry.profile->batch_unit != serve::BatchUnit::kRequests) {
+      server.issue("model", "a profile measured per request (batch_unit \"requests\"): this server batches requests",
+                   describe_string(name) + ", measured per token (for continuous batching)");
+      return nullptr;
+    }
     const LatencyKnot& first = entry.profile->latency_ms.front();
     if (first.batch != 1) {
       server.issue("model", "a model profile with a batch-1 latency", "smallest batch " + std::to_string(first.batch));
-      return std::nullopt;
+      return nullptr;
     }
-    return first.mean_ms;
+    return &*entry.profile;
   }
 
  private:
@@ -231,6 +236,31 @@ class ModelCatalog {
 
 // --- Schema v1 -------------------------------------------------------------------------------------
 
+/// A CPU quantity as Kubernetes writes it: a number of cores (0.5) or a string ("500m", "2").
+std::optional<double> read_cpu_quantity(ObjectReader& reader, std::string_view key) {
+  const Json* raw = reader.find(key);
+  if (raw == nullptr) return std::nullopt;
+  const std::string expected = "a CPU quantity > 0 and <= 1024 cores: a number of cores or a string such as \"500m\"";
+  double cores = -1;
+  if (raw->is_number()) {
+    cores = raw->get<double>();
+  } else if (raw->is_string()) {
+    const std::string text = raw->get<std::string>();
+    char* end = nullptr;
+    const double value = std::strtod(text.c_str(), &end);
+    if (end != text.c_str() && *end == 'm' && end[1] == '\0') {
+      cores = value / 1000;
+    } else if (end != text.c_str() && *end == '\0') {
+      cores = value;
+    }
+  }
+  if (!(cores > 0 && cores <= 1024)) {
+    reader.issue(key, expected, describe(*raw));
+    return std::nullopt;
+  }
+  return cores;
+}
+
 serve::InferenceServerConfig read_server(ObjectReader& server, ModelCatalog& catalog) {
   using serve::ServiceDistribution;
   serve::InferenceServerConfig config;
@@ -238,18 +268,69 @@ serve::InferenceServerConfig read_server(ObjectReader& server, ModelCatalog& cat
   const auto model = server.string("model", Presence::kOptional);
   config.instances = static_cast<int>(server.integer("instances", 1, kMaxInstances, Presence::kOptional).value_or(1));
   config.max_queue_size = server.integer("max_queue_size", 0, kMaxQueueSize, Presence::kOptional).value_or(0);
+  config.default_timeout_us =
+      server.integer("default_timeout_microseconds", 0, kMaxQueueSize * 1000, Presence::kOptional).value_or(0);
+  config.max_batch_size = static_cast<int>(server.integer("max_batch_size", 1, kMaxBatchSize, Presence::kOptional).value_or(1));
+  if (auto batching = server.object("dynamic_batching", Presence::kOptional)) {
+    config.dynamic_batching.enabled = true;
+    config.dynamic_batching.max_queue_delay_us =
+        batching->integer("max_queue_delay_microseconds", 0, kMaxQueueSize * 1000, Presence::kOptional).value_or(0);
+    if (const Json* sizes = batching->array("preferred_batch_size", Presence::kOptional)) {
+      for (std::size_t i = 0; i < sizes->size(); ++i) {
+        const Json& v = (*sizes)[i];
+        const std::string at = child_pointer(batching->pointer("preferred_batch_size"), i);
+        if (!v.is_number_integer() || v.get<int64_t>() < 1 || v.get<int64_t>() > config.max_batch_size) {
+          batching->issues().push_back({at, "integer in [1, " + std::to_string(config.max_batch_size) +
+                                                "] (max_batch_size)", describe(v)});
+          continue;
+        }
+        config.dynamic_batching.preferred_batch_sizes.push_back(static_cast<int>(v.get<int64_t>()));
+      }
+    }
+    batching->finish();
+  } else if (config.max_batch_size > 1) {
+    server.issue("max_batch_size", "1 without a dynamic_batching block (Triton batches only with one)",
+                 std::to_string(config.max_batch_size));
+  }
+  if (auto resources = server.object("resources", Presence::kOptional)) {
+    if (auto requests = resources->object("requests", Presence::kOptional)) {
+      if (auto cpu = read_cpu_quantity(*requests, "cpu")) config.cpu.request_cores = *cpu;
+      requests->finish();
+    }
+    resources->finish();
+  }
+  if (auto cpu = server.object("cpu", Presence::kOptional)) {
+    config.cpu.baseline_cores = cpu->number("baseline_cores", {0, true, 1024, true}, Presence::kOptional).value_or(0.0);
+    config.cpu.preprocess_cpu_ms = cpu->number("preprocess_ms", {0, true, 1e6, true}, Presence::kOptional).value_or(0.0);
+    config.cpu.postprocess_cpu_ms = cpu->number("postprocess_ms", {0, true, 1e6, true}, Presence::kOptional).value_or(0.0);
+    cpu->finish();
+  }
+  if (auto memory = server.object("memory", Presence::kOptional)) {
+    config.memory.runtime_gb = memory->number("runtime_gb", {0, true, 1e5, true}, Presence::kOptional).value_or(0.0);
+    config.memory.per_request_bytes =
+        memory->number("per_request_bytes", {0, true, 1e12, true}, Presence::kOptional).value_or(0.0);
+    memory->finish();
+  }
 
+  const ModelProfile* profile = nullptr;
   std::optional<double> model_mean_ms;
   if (model) {
     config.model = *model;
-    model_mean_ms = catalog.batch1_mean_ms(server, *model);
+    profile = catalog.profile(server, *model);
+    if (profile != nullptr) {
+      model_mean_ms = profile->latency_ms.front().mean_ms;
+      config.latency = serve::LatencyCurve::from_profile(*profile);
+      config.memory.weights_gb = profile->memory.weights_gb;
+    }
   }
 
   // With a model the profile gives the mean, so service_time is optional and must not repeat it.
   std::optional<double> mean_ms = model_mean_ms;
   std::optional<double> cv;
   auto distribution = ServiceDistribution::kDeterministic;
+  bool has_service_time = false;
   if (auto service = server.object("service_time", has_model ? Presence::kOptional : Presence::kRequired)) {
+    has_service_time = true;
     const bool has_distribution = service->find("distribution") != nullptr;
     const auto chosen = service->choice("distribution", service_distributions(), Presence::kOptional);
     distribution = chosen.value_or(ServiceDistribution::kDeterministic);
@@ -268,6 +349,11 @@ serve::InferenceServerConfig read_server(ObjectReader& server, ModelCatalog& cat
       service->find("cv");  // the distribution is wrong already; whether cv belongs is unknowable
     }
     service->finish();
+  }
+  // A profile's own jitter applies when the scenario does not say how batch times vary.
+  if (!has_service_time && profile != nullptr && profile->jitter_cv > 0) {
+    distribution = ServiceDistribution::kLognormal;
+    cv = profile->jitter_cv;
   }
   config.service_time.distribution = distribution;
   config.service_time.mean_ms = mean_ms.value_or(0.0);

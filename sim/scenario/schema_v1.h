@@ -47,6 +47,7 @@ inline const Names<traffic::ArrivalProcess>& arrival_processes() {
 }
 
 inline constexpr int64_t kMaxReplicas = 10'000;
+inline constexpr int64_t kMaxBatchSize = 65'536;
 inline constexpr int64_t kMaxWorkers = 1'024;
 inline constexpr int64_t kMaxStreams = 2'147'483'647;  // HTTP/2 SETTINGS value is 31 bits in practice
 inline constexpr int64_t kMaxConnections = 100'000;

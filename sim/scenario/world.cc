@@ -90,6 +90,7 @@ class World final : public traffic::RequestObserver {
     }
     warmup_busy_.assign(servers_.size(), 0.0);
     warmup_waiting_.assign(servers_.size(), 0.0);
+    warmup_cpu_s_.assign(servers_.size(), 0.0);
     last_waiting_.assign(servers_.size(), 0.0);
     last_in_system_.assign(servers_.size(), 0.0);
   }
@@ -207,6 +208,7 @@ class World final : public traffic::RequestObserver {
     for (size_t i = 0; i < servers_.size(); ++i) {
       warmup_busy_[i] = servers_[i]->busy().area_until(warmup_);
       warmup_waiting_[i] = servers_[i]->waiting().area_until(warmup_);
+      warmup_cpu_s_[i] = servers_[i]->cpu_usage_seconds();
     }
   }
 
@@ -229,6 +231,11 @@ class World final : public traffic::RequestObserver {
       pod.mean_queue_depth = (s.waiting().area_until(end_) - warmup_waiting_[i]) / span_s;
       pod.utilization = (s.busy().area_until(end_) - warmup_busy_[i]) / span_s / s.instances();
       pod.connections = connections[i];
+      pod.cpu_utilization = (s.cpu_usage_seconds() - warmup_cpu_s_[i]) / span_s / s.cpu_request_cores();
+      pod.batch_size_counts = s.batch_size_counts();
+      uint64_t batched = 0;
+      for (size_t b = 0; b < pod.batch_size_counts.size(); ++b) batched += b * pod.batch_size_counts[b];
+      pod.mean_batch_size = s.batches() == 0 ? 0.0 : static_cast<double>(batched) / static_cast<double>(s.batches());
       rep.pods.push_back(pod);
     }
     std::vector<std::string> names;
@@ -255,6 +262,7 @@ class World final : public traffic::RequestObserver {
   std::vector<std::unique_ptr<net::Channel>> channels_;
   std::vector<std::unique_ptr<traffic::Client>> clients_;
   std::vector<double> warmup_busy_, warmup_waiting_;      // integrals at the end of warm-up
+  std::vector<double> warmup_cpu_s_;                      // CPU-seconds used by then
   std::vector<double> last_waiting_, last_in_system_;     // integrals at the last row boundary
 };
 

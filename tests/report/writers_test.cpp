@@ -50,8 +50,8 @@ RunReport sample_report() {
   r.sli.wait_ms = {1e-300, 5.678, 0.2345};
   r.sli.throughput_rps = 21.636363636363637;
   r.sli.slo = {50.0, 0.987654321};
-  r.pods = {{"pod-a", 700, 700.0 / 1196.0, 0.125, 0.5, 1},
-            {"pod-with-a-long-name", 496, 496.0 / 1196.0, 2.0 / 7.0, 0.0625, 0}};
+  r.pods = {{"pod-a", 700, 700.0 / 1196.0, 0.125, 0.5, 1, 0.25, 1.5, {0, 2, 1}},
+            {"pod-with-a-long-name", 496, 496.0 / 1196.0, 2.0 / 7.0, 0.0625, 0, 0.0, 0.0, {}}};
   r.timeseries.interval_s = 1.0;
   r.timeseries.time_s = {1, 2, 3};
   r.timeseries.rps = {20, 21.5, 19};
@@ -104,7 +104,8 @@ TEST_CASE("the JSON report keeps the member order of run_report.h", "[report][js
   CHECK(keys_of(j) == std::vector<std::string>{"scenario", "config", "sli", "pods", "timeseries", "engine"});
   CHECK(keys_of(j["scenario"]) == std::vector<std::string>{"name", "seed", "duration_s", "warmup_s"});
   CHECK(keys_of(j["sli"]) ==
-        std::vector<std::string>{"requests", "latency_ms", "wait_ms", "throughput_rps", "slo", "imbalance"});
+        std::vector<std::string>{"requests", "latency_ms", "wait_ms", "throughput_rps", "served_rps", "slo",
+                                 "imbalance"});
   CHECK(keys_of(j["sli"]["imbalance"]) ==
         std::vector<std::string>{"max_over_mean", "cv", "top_share", "pods_serving"});
   CHECK(keys_of(j["sli"]["requests"]) ==
@@ -115,7 +116,8 @@ TEST_CASE("the JSON report keeps the member order of run_report.h", "[report][js
   CHECK(keys_of(j["sli"]["wait_ms"]) == std::vector<std::string>{"mean", "p99", "waited_fraction"});
   CHECK(keys_of(j["sli"]["slo"]) == std::vector<std::string>{"target_ms", "attainment"});
   CHECK(keys_of(j["pods"][0]) ==
-        std::vector<std::string>{"name", "requests", "share", "mean_queue_depth", "utilization", "connections"});
+        std::vector<std::string>{"name", "requests", "share", "mean_queue_depth", "utilization", "connections",
+                                 "cpu_utilization", "mean_batch_size", "batch_size_counts"});
   CHECK(keys_of(j["timeseries"]) ==
         std::vector<std::string>{"interval_s", "time_s", "rps", "completed_rps", "latency_mean_ms",
                                  "latency_p99_ms", "queue_depth_total", "in_system_total", "pod_rps"});
@@ -274,6 +276,7 @@ TEST_CASE("the JSON layout is fixed: 2-space indent, number arrays on one line",
       "waited_fraction": 0
     },
     "throughput_rps": 0,
+    "served_rps": 0,
     "slo": {
       "target_ms": 10,
       "attainment": null

@@ -279,6 +279,22 @@ TEST_CASE("the resolved config echo lists every field in schema order", "[scenar
       "server": {
         "instances": 1,
         "max_queue_size": 0,
+        "default_timeout_microseconds": 0,
+        "max_batch_size": 1,
+        "resources": {
+          "requests": {
+            "cpu": 1.0
+          }
+        },
+        "cpu": {
+          "baseline_cores": 0.0,
+          "preprocess_ms": 0.0,
+          "postprocess_ms": 0.0
+        },
+        "memory": {
+          "runtime_gb": 0.0,
+          "per_request_bytes": 0.0
+        },
         "service_time": {
           "distribution": "deterministic",
           "mean_ms": 4.0
