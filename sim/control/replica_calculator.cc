@@ -91,6 +91,31 @@ ReplicaCalcResult failure(std::string error) {
 }
 
 /// calcPlainMetricReplicas: shared by Pods metrics and Resource AverageValue targets.
+
+/// The last step of every calculator once missing and unready pods were filled in (the second pass
+/// of replica_calculator.go): keep the current count if the new ratio is within tolerance or flips
+/// the direction of the first ratio, or if the new count would move against it; otherwise scale.
+ReplicaCalcResult settle_after_filling(ReplicaCalcResult r, const Tolerances& tolerances, double usage_ratio,
+                                       double new_usage_ratio, size_t pods, int32_t current_replicas) {
+  if (tolerances.is_within(new_usage_ratio) || (usage_ratio < 1.0 && new_usage_ratio > 1.0) ||
+      (usage_ratio > 1.0 && new_usage_ratio < 1.0)) {
+    r.replicas = current_replicas;
+    r.rule = tolerances.is_within(new_usage_ratio) ? "within tolerance"
+                                                   : "direction flip after filling missing/unready pods";
+    return r;
+  }
+  const int32_t new_replicas = ceil_to_int32(new_usage_ratio * static_cast<double>(pods));
+  if ((new_usage_ratio < 1.0 && new_replicas > current_replicas) ||
+      (new_usage_ratio > 1.0 && new_replicas < current_replicas)) {
+    r.replicas = current_replicas;
+    r.rule = "direction flip after filling missing/unready pods";
+    return r;
+  }
+  r.replicas = new_replicas;
+  r.rule = "scaled with missing/unready pods";
+  return r;
+}
+
 ReplicaCalcResult calc_plain_metric_replicas(PodMetricsInfo metrics, int32_t current_replicas,
                                              int64_t target_usage, const Tolerances& tolerances,
                                              std::span<const PodInfo> pods, std::span<const PodMetricSample> samples,
@@ -133,23 +158,7 @@ ReplicaCalcResult calc_plain_metric_replicas(PodMetricsInfo metrics, int32_t cur
   double new_usage_ratio = 0;
   int64_t ignored_usage = 0;
   metric_usage_ratio(metrics, target_usage, new_usage_ratio, ignored_usage);
-  if (tolerances.is_within(new_usage_ratio) || (usage_ratio < 1.0 && new_usage_ratio > 1.0) ||
-      (usage_ratio > 1.0 && new_usage_ratio < 1.0)) {
-    r.replicas = current_replicas;
-    r.rule = tolerances.is_within(new_usage_ratio) ? "within tolerance"
-                                                   : "direction flip after filling missing/unready pods";
-    return r;
-  }
-  const int32_t new_replicas = ceil_to_int32(new_usage_ratio * static_cast<double>(metrics.size()));
-  if ((new_usage_ratio < 1.0 && new_replicas > current_replicas) ||
-      (new_usage_ratio > 1.0 && new_replicas < current_replicas)) {
-    r.replicas = current_replicas;
-    r.rule = "direction flip after filling missing/unready pods";
-    return r;
-  }
-  r.replicas = new_replicas;
-  r.rule = "scaled with missing/unready pods";
-  return r;
+  return settle_after_filling(r, tolerances, usage_ratio, new_usage_ratio, metrics.size(), current_replicas);
 }
 
 /// getReadyPodsCount: pods with phase Running and Ready=True.
@@ -303,23 +312,7 @@ ReplicaCalcResult get_resource_replicas(int32_t current_replicas, int32_t target
   UtilizationRatio second;
   if (!resource_utilization_ratio(metrics, requests, target_utilization, second, error)) return failure(error);
   const double new_usage_ratio = second.ratio;
-  if (tolerances.is_within(new_usage_ratio) || (usage_ratio < 1.0 && new_usage_ratio > 1.0) ||
-      (usage_ratio > 1.0 && new_usage_ratio < 1.0)) {
-    r.replicas = current_replicas;
-    r.rule = tolerances.is_within(new_usage_ratio) ? "within tolerance"
-                                                   : "direction flip after filling missing/unready pods";
-    return r;
-  }
-  const int32_t new_replicas = ceil_to_int32(new_usage_ratio * static_cast<double>(metrics.size()));
-  if ((new_usage_ratio < 1.0 && new_replicas > current_replicas) ||
-      (new_usage_ratio > 1.0 && new_replicas < current_replicas)) {
-    r.replicas = current_replicas;
-    r.rule = "direction flip after filling missing/unready pods";
-    return r;
-  }
-  r.replicas = new_replicas;
-  r.rule = "scaled with missing/unready pods";
-  return r;
+  return settle_after_filling(r, tolerances, usage_ratio, new_usage_ratio, metrics.size(), current_replicas);
 }
 
 ReplicaCalcResult get_raw_resource_replicas(int32_t current_replicas, int64_t target_usage_milli,
