@@ -34,6 +34,8 @@ constexpr uint64_t pack(traffic::RequestId id, uint16_t worker) { return id | (u
 L7Proxy::L7Proxy(engine::Simulator& sim, uint64_t master_seed, std::string_view name, traffic::RequestTable& requests,
                  const L7ProxyConfig& config, std::span<const Endpoint> initial, const MetricsScraper* scraper)
     : sim_(sim),
+      master_seed_(master_seed),
+      name_(name),
       lb_rng_(master_seed, name, "lb"),
       retry_rng_(master_seed, name, "retry"),
       requests_(requests),
@@ -156,7 +158,46 @@ void L7Proxy::dispatch(traffic::RequestId attempt) {
 
 void L7Proxy::forward(traffic::RequestId attempt, uint32_t slot) {
   requests_[attempt].push_reply(this);
-  slots_[slot].sink->on_request(attempt);
+  if (!config_.upstream_connections) {
+    slots_[slot].sink->on_request(attempt);
+    return;
+  }
+  // The attempt rides the pool of the worker that handled its downstream request.
+  pool(slot, tracks_[tracks_[attempt].downstream].worker).on_request(attempt);
+}
+
+net::Channel& L7Proxy::pool(uint32_t slot, uint16_t worker) {
+  HostSlot& h = slots_[slot];
+  if (!h.address) {
+    h.address = std::make_unique<net::FixedDialer>(net::Endpoint{h.id, h.sink});
+    h.resolver = std::make_unique<net::StaticResolver>(std::vector<net::Dialer*>{h.address.get()});
+    h.pools.resize(static_cast<size_t>(config_.workers));
+  }
+  auto& p = h.pools[worker];
+  if (!p) {
+    net::ChannelConfig c;
+    c.connection = config_.upstream_connection;
+    c.connection.at_stream_limit = net::AtStreamLimit::kReportFull;  // Envoy opens another connection
+    p = std::make_unique<net::Channel>(
+        sim_, requests_,
+        engine::RngStream(master_seed_, name_ + "/worker/" + std::to_string(worker) + "/host/" + std::to_string(h.id),
+                          "pool"),
+        c, *h.resolver);
+  }
+  return *p;
+}
+
+uint32_t L7Proxy::host_connections(uint32_t id) const {
+  if (id >= slot_of_id_.size() || slot_of_id_[id] == UINT32_MAX) return 0;
+  uint32_t open = 0;
+  for (const auto& p : slots_[slot_of_id_[id]].pools) {
+    if (!p) continue;
+    for (size_t i = 0; i < p->slots(); ++i) {
+      const net::Connection* c = p->slot_connection(i);
+      if (c != nullptr && c->accepting()) ++open;
+    }
+  }
+  return open;
 }
 
 void L7Proxy::dispatch_queued(uint32_t slot) {

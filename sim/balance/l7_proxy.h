@@ -38,6 +38,7 @@
 #include <deque>
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -51,6 +52,7 @@
 #include "sim/engine/fifo.h"
 #include "sim/engine/rng.h"
 #include "sim/engine/simulator.h"
+#include "sim/net/channel.h"
 #include "sim/traffic/request.h"
 
 namespace kubemind::balance {
@@ -80,6 +82,11 @@ struct L7ProxyConfig {
   double eds_delay_ms = 100.0;             // endpoint update delay to this proxy
   uint32_t healthy_panic_threshold_percent = 50;   // Cluster.common_lb_config default 50 %
   uint32_t max_concurrent_streams_per_host = 2147483647;  // http2 max_concurrent_streams default
+  /// Upstream HTTP/2 connection pools (Envoy: one pool per worker per host, connections to the pod
+  /// IP, another connection opened when all are at the peer's stream limit). Off: an attempt reaches
+  /// its host at once, with no upstream network modelled.
+  bool upstream_connections = false;
+  net::ConnectionConfig upstream_connection;  // latency, TLS; at_stream_limit is Envoy's (new connection)
 };
 
 class L7Proxy final : public traffic::RequestSink, public traffic::ResponseSink {
@@ -103,6 +110,8 @@ class L7Proxy final : public traffic::RequestSink, public traffic::ResponseSink 
   uint64_t answered(traffic::Outcome outcome) const { return answered_[static_cast<size_t>(outcome)]; }
   /// Attempts sent to host `id` so far (requests served by that pod through this proxy).
   uint64_t host_requests(uint32_t id) const;
+  /// Upstream connections open to host `id` (all workers' pools).
+  uint32_t host_connections(uint32_t id) const;
   /// Attempts in flight at host `id`.
   uint32_t host_active_requests(uint32_t id) const;
   /// Hosts a pick may choose from now (after health, ejection and panic).
@@ -146,6 +155,10 @@ class L7Proxy final : public traffic::RequestSink, public traffic::ResponseSink 
     uint32_t active = 0;                    // attempts in flight
     uint64_t sent = 0;                      // attempts dispatched, ever
     engine::Fifo<traffic::RequestId> queue; // attempts waiting for stream capacity
+    // Upstream pools (config.upstream_connections): the pod's IP and one channel per worker.
+    std::unique_ptr<net::FixedDialer> address;
+    std::unique_ptr<net::StaticResolver> resolver;
+    std::vector<std::unique_ptr<net::Channel>> pools;
   };
 
   Track& track(traffic::RequestId id);
@@ -167,7 +180,11 @@ class L7Proxy final : public traffic::RequestSink, public traffic::ResponseSink 
   void refresh_pickable();
   size_t in_set_count() const;
 
+  net::Channel& pool(uint32_t slot, uint16_t worker);
+
   engine::Simulator& sim_;
+  uint64_t master_seed_;
+  std::string name_;
   engine::RngStream lb_rng_;
   engine::RngStream retry_rng_;
   traffic::RequestTable& requests_;

@@ -69,6 +69,8 @@ Ordered proxy_json(const ProxyConfig& p) {
                  {"workers", p.proxy.workers},
                  {"cpu_per_request_ms", p.proxy.cpu_per_request_ms},
                  {"route_timeout_ms", p.proxy.route_timeout_ms},
+                 {"upstream_connection", Ordered{{"one_way_latency_ms", p.proxy.upstream_connection.one_way_latency_ms},
+                                                 {"tls", p.proxy.upstream_connection.tls}}},
                  {"circuit_breakers", Ordered{{"max_connections", cb.max_connections},
                                               {"max_pending_requests", cb.max_pending_requests},
                                               {"max_requests", cb.max_requests},

@@ -604,6 +604,20 @@ balance::L7ProxyConfig read_proxy(ObjectReader& p) {
       p.number("cpu_per_request_ms", {0, true, 1e4, true}, Presence::kOptional).value_or(proxy.cpu_per_request_ms);
   proxy.route_timeout_ms =
       p.number("route_timeout_ms", {0, true, kMaxMeanMs, true}, Presence::kOptional).value_or(proxy.route_timeout_ms);
+  // Envoy always reaches its hosts through per-worker HTTP/2 pools to the pod IPs.
+  proxy.upstream_connections = true;
+  if (auto up = p.object("upstream_connection", Presence::kOptional)) {
+    net::ConnectionConfig& c = proxy.upstream_connection;
+    c.one_way_latency_ms = up->number("one_way_latency_ms", {0, true, 1e4, true}, Presence::kOptional).value_or(c.one_way_latency_ms);
+    if (const Json* tls = up->find("tls"); tls != nullptr) {
+      if (tls->is_boolean()) {
+        c.tls = tls->get<bool>();
+      } else {
+        up->issue("tls", "true or false", describe(*tls));
+      }
+    }
+    up->finish();
+  }
   if (auto cb = p.object("circuit_breakers", Presence::kOptional)) {
     balance::CircuitBreakerConfig& b = proxy.circuit_breakers;
     const auto limit = [&](std::string_view key, uint32_t fallback) {

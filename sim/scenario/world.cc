@@ -170,7 +170,7 @@ class World final : public traffic::RequestObserver {
     return *channels_.back();
   }
 
-  /// Connections the clients hold to each pod at the end of the run.
+  /// Connections the clients and proxies hold to each pod at the end of the run.
   std::vector<uint64_t> connections_per_pod() const {
     std::vector<uint64_t> held(servers_.size(), 0);
     for (const auto& ch : channels_) {
@@ -179,6 +179,9 @@ class World final : public traffic::RequestObserver {
         if (conn == nullptr || !conn->accepting()) continue;
         if (conn->endpoint().id < held.size()) ++held[conn->endpoint().id];
       }
+    }
+    for (const auto& proxy : proxies_) {
+      for (size_t i = 0; i < held.size(); ++i) held[i] += proxy->host_connections(static_cast<uint32_t>(i));
     }
     return held;
   }

@@ -69,7 +69,10 @@ TEST_CASE("an L7 proxy choosing per request spreads the same load evenly", "[pro
   CHECK(r.sli.imbalance.max_over_mean < 1.05);
   CHECK(r.sli.requests.failed == 0);
   // 1200/s on 4 pods at 2.13 ms: utilisation 1200 x 2.13e-3 / 4 = 0.639 each.
-  for (const auto& pod : r.pods) CHECK(pod.utilization == Approx(0.639).margin(0.03));
+  for (const auto& pod : r.pods) {
+    CHECK(pod.utilization == Approx(0.639).margin(0.03));
+    CHECK(pod.connections == 2);  // one from each of the proxy's 2 workers' pools, none from the client
+  }
   CHECK(r.sli.latency_ms.p99 < 20.0);
 }
 
