@@ -63,8 +63,10 @@ Ordered channel_json(const net::ChannelConfig& ch) {
 
 Ordered proxy_json(const ProxyConfig& p) {
   const balance::CircuitBreakerConfig& cb = p.proxy.circuit_breakers;
-  return Ordered{{"name", p.name},
-                 {"upstream_service", p.upstream_service},
+  Ordered out{{"name", p.name}};
+  if (!p.upstream_service.empty()) out["upstream_service"] = p.upstream_service;
+  if (!p.upstream_proxy.empty()) out["upstream_proxy"] = p.upstream_proxy;
+  const Ordered rest{
                  {"lb_policy", name_of(envoy_lb_policies(), p.proxy.lb_policy)},
                  {"workers", p.proxy.workers},
                  {"cpu_per_request_ms", p.proxy.cpu_per_request_ms},
@@ -74,7 +76,10 @@ Ordered proxy_json(const ProxyConfig& p) {
                  {"circuit_breakers", Ordered{{"max_connections", cb.max_connections},
                                               {"max_pending_requests", cb.max_pending_requests},
                                               {"max_requests", cb.max_requests},
-                                              {"max_retries", cb.max_retries}}}};
+                                              {"max_retries", cb.max_retries}}},
+                 {"metrics_refresh_ms", p.metrics_refresh_ms}};
+  for (const auto& item : rest.items()) out[item.key()] = item.value();
+  return out;
 }
 
 Ordered arrival_json(const traffic::ArrivalConfig& a) {

@@ -790,11 +790,31 @@ ScenarioConfig read_scenario(const Json& document, ModelCatalog& catalog, const 
   read_named_list(r, "proxies", "proxy", Presence::kOptional, [&](ObjectReader& element, const std::string& name) {
     ProxyConfig proxy;
     proxy.name = name;
-    if (auto upstream = element.string("upstream_service", Presence::kRequired)) {
+    const bool to_service = element.find("upstream_service") != nullptr;
+    const bool to_proxy = element.find("upstream_proxy") != nullptr;
+    if (to_service == to_proxy) {
+      element.issue("upstream_service", "exactly one of upstream_service and upstream_proxy",
+                    to_service ? "both" : "neither");
+    }
+    if (auto upstream = element.string("upstream_service", Presence::kOptional)) {
       proxy.upstream_service = *upstream;
       upstreams.push_back({element.pointer("upstream_service"), *upstream, config.proxies.size()});
     }
+    if (auto upstream = element.string("upstream_proxy", Presence::kOptional)) {
+      proxy.upstream_proxy = *upstream;
+      // Only a proxy defined earlier: chains stay acyclic and are built in order.
+      std::vector<std::string> earlier;
+      for (const auto& p : config.proxies) earlier.push_back(p.name);
+      if (std::find(earlier.begin(), earlier.end(), *upstream) == earlier.end()) {
+        element.issue("upstream_proxy",
+                      "name of a proxy defined before this one in /proxies, one of " + quoted_list(earlier) +
+                          did_you_mean(*upstream, earlier),
+                      describe_string(*upstream));
+      }
+    }
     proxy.proxy = read_proxy(element);
+    proxy.metrics_refresh_ms =
+        element.number("metrics_refresh_ms", greater_than_up_to(0, 3.6e6), Presence::kOptional).value_or(50.0);
     config.proxies.push_back(std::move(proxy));
   });
   r.finish();

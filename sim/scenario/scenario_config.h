@@ -46,11 +46,14 @@ struct ServiceConfig {
   bool headless = false;
 };
 
-/// An Envoy-like L7 proxy in front of a Service's pods (EDS from the Service's endpoints).
+/// An Envoy-like L7 proxy in front of a Service's pods (EDS from the Service's endpoints), or in
+/// front of another proxy defined before it (a chain: ingress -> proxy -> pods).
 struct ProxyConfig {
   std::string name;
-  std::string upstream_service;
+  std::string upstream_service;  // exactly one of the two is set
+  std::string upstream_proxy;
   balance::L7ProxyConfig proxy;
+  double metrics_refresh_ms = 50.0;  // ENDPOINT_PICKER's scrape interval (EPP RefreshMetricsInterval)
 };
 
 struct ClientConfig {

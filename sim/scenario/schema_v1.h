@@ -52,12 +52,14 @@ inline constexpr int64_t kMaxWorkers = 1'024;
 inline constexpr int64_t kMaxStreams = 2'147'483'647;  // HTTP/2 SETTINGS value is 31 bits in practice
 inline constexpr int64_t kMaxConnections = 100'000;
 
-/// Envoy's Cluster.lb_policy names.
+/// Envoy's Cluster.lb_policy names, plus ENDPOINT_PICKER: the Gateway API Inference Extension's
+/// queue-aware picker (scores pods on scraped queue depth).
 inline const Names<balance::LbPolicyKind>& envoy_lb_policies() {
   static const Names<balance::LbPolicyKind> names = {{"ROUND_ROBIN", balance::LbPolicyKind::kRoundRobin},
                                                      {"LEAST_REQUEST", balance::LbPolicyKind::kLeastRequest},
                                                      {"RANDOM", balance::LbPolicyKind::kRandom},
-                                                     {"RING_HASH", balance::LbPolicyKind::kRingHash}};
+                                                     {"RING_HASH", balance::LbPolicyKind::kRingHash},
+                                                     {"ENDPOINT_PICKER", balance::LbPolicyKind::kEndpointPicker}};
   return names;
 }
 

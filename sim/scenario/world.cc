@@ -37,7 +37,7 @@ struct ServiceWiring {
   net::StaticResolver resolver;
 };
 
-class World final : public traffic::RequestObserver {
+class World final : public traffic::RequestObserver, public balance::EndpointMetricsSource {
  public:
   World(const ScenarioConfig& config, traffic::RequestObserver* observer)
       : config_(config),
@@ -75,10 +75,22 @@ class World final : public traffic::RequestObserver {
     for (size_t k = 0; k < config.proxies.size(); ++k) {
       const ProxyConfig& p = config.proxies[k];
       std::vector<balance::Endpoint> hosts;
-      for (const size_t i : services_[service_index(p.upstream_service)].pods) {
-        hosts.push_back(balance::Endpoint{static_cast<uint32_t>(i), 1, true, servers_[i].get()});
+      if (!p.upstream_proxy.empty()) {  // defined earlier, so already built
+        const size_t up = index_of(p.upstream_proxy, config.proxies);
+        hosts.push_back(balance::Endpoint{kProxyEndpointBase + static_cast<uint32_t>(up), 1, true, proxies_[up].get()});
+      } else {
+        for (const size_t i : services_[service_index(p.upstream_service)].pods) {
+          hosts.push_back(balance::Endpoint{static_cast<uint32_t>(i), 1, true, servers_[i].get()});
+        }
       }
-      proxies_.push_back(std::make_unique<balance::L7Proxy>(sim_, config.seed, "proxy/" + p.name, requests_, p.proxy, hosts));
+      const balance::MetricsScraper* scraper = nullptr;
+      if (p.proxy.lb_policy == balance::LbPolicyKind::kEndpointPicker) {
+        scrapers_.push_back(std::make_unique<balance::MetricsScraper>(
+            sim_, *this, balance::MetricsScraperConfig{p.metrics_refresh_ms}));
+        scraper = scrapers_.back().get();
+      }
+      proxies_.push_back(
+          std::make_unique<balance::L7Proxy>(sim_, config.seed, "proxy/" + p.name, requests_, p.proxy, hosts, scraper));
       proxy_dialers_.emplace_back(net::Endpoint{kProxyEndpointBase + static_cast<uint32_t>(k), proxies_.back().get()});
     }
     for (size_t i = 0; i < config.clients.size(); ++i) {
@@ -96,6 +108,7 @@ class World final : public traffic::RequestObserver {
   }
 
   report::RunReport run(const RunOptions& options) {
+    for (auto& scraper : scrapers_) scraper->start();
     for (auto& client : clients_) client->start(end_);
     if (warmup_ > SimTime::zero()) sim_.schedule_at<&World::on_warmup_end>(warmup_, this);
     if (sli_.rows() > 1) sim_.schedule_at<&World::on_interval_end>(sli_.row_end(0), this, 0);
@@ -107,6 +120,13 @@ class World final : public traffic::RequestObserver {
     }
     sample_gauges(sli_.rows() - 1, end_);
     return make_report();
+  }
+
+  /// What a queue-aware picker scrapes from each pod's /metrics: its queue depth. (No KV cache:
+  /// these servers batch requests, not tokens.)
+  uint32_t endpoint_count() const override { return static_cast<uint32_t>(servers_.size()); }
+  balance::EndpointMetrics endpoint_metrics(uint32_t host_id) const override {
+    return balance::EndpointMetrics{servers_[host_id]->queue_depth(), 0.0};
   }
 
   void on_sent(const traffic::Request& r) override {
@@ -259,6 +279,7 @@ class World final : public traffic::RequestObserver {
   std::vector<std::unique_ptr<serve::InferenceServer>> servers_;
   std::deque<net::FixedDialer> pod_dialers_;    // a pod's IP; deque: addresses stay put
   std::deque<ServiceWiring> services_;
+  std::vector<std::unique_ptr<balance::MetricsScraper>> scrapers_;  // one per ENDPOINT_PICKER proxy
   std::vector<std::unique_ptr<balance::L7Proxy>> proxies_;
   std::deque<net::FixedDialer> proxy_dialers_;
   std::deque<net::StaticResolver> resolvers_;  // DNS answers for pod and proxy targets

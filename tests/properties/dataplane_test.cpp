@@ -97,3 +97,32 @@ TEST_CASE("a server max connection age re-rolls the L4 choice", "[properties][da
   // At any instant, though, one connection serves everything: the load is still not spread.
   CHECK(r.sli.imbalance.max_over_mean > 1.1);
 }
+
+TEST_CASE("a proxy chain reaches every pod and costs one more proxy's CPU and hop", "[properties][dataplane]") {
+  const report::RunReport single = run("l7-least-request.json", {{"/duration_s", "20"}});
+  const report::RunReport chain = run("l7-least-request.json",
+                                      {{"/duration_s", "20"},
+                                       {"/proxies/-", R"({"name": "ingress", "upstream_proxy": "envoy"})"},
+                                       {"/clients/0/target", "proxy/ingress"}});
+  CHECK(chain.sli.imbalance.pods_serving == 4);
+  CHECK(chain.sli.requests.failed == 0);
+  // The ingress adds its worker CPU (0.35 ms) and one upstream hop each way (2 x 0.25 ms) = 0.85 ms.
+  CHECK(chain.sli.latency_ms.p50 - single.sli.latency_ms.p50 == Approx(0.85).margin(0.1));
+}
+
+TEST_CASE("a queue-aware picker balances on fresh metrics and herds on stale ones", "[properties][dataplane]") {
+  // 1700/s on 4 pods at 2.13 ms: 90% busy. The picker sends each request to the pod whose scraped
+  // queue is shortest; between scrapes every pick sees the same numbers, so the staler the view,
+  // the more requests pile onto one pod (Gateway API Inference Extension, RefreshMetricsInterval).
+  const auto picker = [](const std::string& refresh_ms) {
+    return run("l7-least-request.json", {{"/duration_s", "30"},
+                                         {"/clients/0/arrival/rate_rps", "1700"},
+                                         {"/proxies/0/lb_policy", "ENDPOINT_PICKER"},
+                                         {"/proxies/0/metrics_refresh_ms", refresh_ms}});
+  };
+  const report::RunReport fresh = picker("50");
+  const report::RunReport stale = picker("2000");
+  CHECK(fresh.sli.imbalance.max_over_mean < 1.05);
+  CHECK(stale.sli.imbalance.max_over_mean > 1.2);
+  CHECK(stale.sli.latency_ms.p99 > 10 * fresh.sli.latency_ms.p99);
+}
