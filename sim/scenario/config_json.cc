@@ -77,8 +77,21 @@ Ordered proxy_json(const ProxyConfig& p) {
                                               {"max_pending_requests", cb.max_pending_requests},
                                               {"max_requests", cb.max_requests},
                                               {"max_retries", cb.max_retries}}},
-                 {"metrics_refresh_ms", p.metrics_refresh_ms}};
+                 {"eds_delay_ms", p.proxy.eds_delay_ms},
+                 {"retry_policy", Ordered{{"num_retries", p.proxy.retry_policy.num_retries},
+                                          {"retry_back_off", Ordered{{"base_interval_ms", p.proxy.retry_policy.base_interval_ms},
+                                                                     {"max_interval_ms", p.proxy.retry_policy.max_interval_ms}}}}},
+                 {"metrics_refresh_ms", p.metrics_refresh_ms},
+                 {"replicas", p.replicas}};
   for (const auto& item : rest.items()) out[item.key()] = item.value();
+  if (p.proxy.outlier_detection.enabled) {
+    const balance::OutlierDetectionConfig& o = p.proxy.outlier_detection;
+    out["outlier_detection"] = Ordered{{"consecutive_5xx", o.consecutive_5xx},
+                                       {"interval_ms", o.interval_ms},
+                                       {"base_ejection_time_ms", o.base_ejection_time_ms},
+                                       {"max_ejection_time_ms", o.max_ejection_time_ms},
+                                       {"max_ejection_percent", o.max_ejection_percent}};
+  }
   return out;
 }
 
@@ -135,6 +148,7 @@ Ordered client_json(const ClientConfig& c) {
   }
   if (c.channel) entry["channel"] = channel_json(*c.channel);
   entry["deadline_ms"] = client.deadline_ms;
+  entry["key_space"] = client.key_space;
   entry["retry_policy"] = Ordered{{"max_attempts", client.retry.max_attempts},
                                   {"initial_backoff_s", client.retry.initial_backoff_s},
                                   {"max_backoff_s", client.retry.max_backoff_s},

@@ -529,6 +529,7 @@ void read_client(ObjectReader& element, traffic::ClientConfig& client, const std
     loop->finish();
   }
   client.deadline_ms = element.number("deadline_ms", {0, true, kMaxMeanMs, true}, Presence::kOptional).value_or(0.0);
+  client.key_space = element.unsigned_integer("key_space", Presence::kOptional).value_or(0);
   if (auto retry = element.object("retry_policy", Presence::kOptional)) {
     traffic::RetryPolicy& p = client.retry;
     p.max_attempts = static_cast<int>(retry->integer("max_attempts", 1, kMaxAttempts, Presence::kRequired).value_or(1));
@@ -604,6 +605,27 @@ balance::L7ProxyConfig read_proxy(ObjectReader& p) {
       p.number("cpu_per_request_ms", {0, true, 1e4, true}, Presence::kOptional).value_or(proxy.cpu_per_request_ms);
   proxy.route_timeout_ms =
       p.number("route_timeout_ms", {0, true, kMaxMeanMs, true}, Presence::kOptional).value_or(proxy.route_timeout_ms);
+  proxy.eds_delay_ms = p.number("eds_delay_ms", {0, true, 3.6e6, true}, Presence::kOptional).value_or(proxy.eds_delay_ms);
+  if (auto retry = p.object("retry_policy", Presence::kOptional)) {  // Envoy RetryPolicy, retry_on 5xx
+    balance::RetryPolicyConfig& rp = proxy.retry_policy;
+    rp.num_retries = static_cast<uint32_t>(retry->integer("num_retries", 0, 100, Presence::kOptional).value_or(1));
+    if (auto backoff = retry->object("retry_back_off", Presence::kOptional)) {
+      rp.base_interval_ms = backoff->number("base_interval_ms", greater_than_up_to(0, 3.6e6), Presence::kOptional).value_or(rp.base_interval_ms);
+      rp.max_interval_ms = backoff->number("max_interval_ms", {0, true, 3.6e6, true}, Presence::kOptional).value_or(rp.max_interval_ms);
+      backoff->finish();
+    }
+    retry->finish();
+  }
+  if (auto od = p.object("outlier_detection", Presence::kOptional)) {  // Envoy OutlierDetection
+    balance::OutlierDetectionConfig& o = proxy.outlier_detection;
+    o.enabled = true;
+    o.consecutive_5xx = static_cast<uint32_t>(od->integer("consecutive_5xx", 1, 1'000'000, Presence::kOptional).value_or(o.consecutive_5xx));
+    o.interval_ms = od->number("interval_ms", greater_than_up_to(0, 3.6e6), Presence::kOptional).value_or(o.interval_ms);
+    o.base_ejection_time_ms = od->number("base_ejection_time_ms", greater_than_up_to(0, 3.6e7), Presence::kOptional).value_or(o.base_ejection_time_ms);
+    o.max_ejection_time_ms = od->number("max_ejection_time_ms", greater_than_up_to(0, 3.6e7), Presence::kOptional).value_or(o.max_ejection_time_ms);
+    o.max_ejection_percent = static_cast<uint32_t>(od->integer("max_ejection_percent", 0, 100, Presence::kOptional).value_or(o.max_ejection_percent));
+    od->finish();
+  }
   // Envoy always reaches its hosts through per-worker HTTP/2 pools to the pod IPs.
   proxy.upstream_connections = true;
   if (auto up = p.object("upstream_connection", Presence::kOptional)) {
@@ -815,6 +837,7 @@ ScenarioConfig read_scenario(const Json& document, ModelCatalog& catalog, const 
     proxy.proxy = read_proxy(element);
     proxy.metrics_refresh_ms =
         element.number("metrics_refresh_ms", greater_than_up_to(0, 3.6e6), Presence::kOptional).value_or(50.0);
+    proxy.replicas = static_cast<int>(element.integer("replicas", 1, kMaxReplicas, Presence::kOptional).value_or(1));
     config.proxies.push_back(std::move(proxy));
   });
   r.finish();

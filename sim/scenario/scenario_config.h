@@ -54,6 +54,9 @@ struct ProxyConfig {
   std::string upstream_proxy;
   balance::L7ProxyConfig proxy;
   double metrics_refresh_ms = 50.0;  // ENDPOINT_PICKER's scrape interval (EPP RefreshMetricsInterval)
+  /// Proxy pods. Clients reach them through a ClusterIP over the replicas (kube-proxy places each
+  /// client connection on one proxy pod); each replica balances on its own.
+  int replicas = 1;
 };
 
 struct ClientConfig {

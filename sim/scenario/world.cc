@@ -75,23 +75,43 @@ class World final : public traffic::RequestObserver, public balance::EndpointMet
     for (size_t k = 0; k < config.proxies.size(); ++k) {
       const ProxyConfig& p = config.proxies[k];
       std::vector<balance::Endpoint> hosts;
-      if (!p.upstream_proxy.empty()) {  // defined earlier, so already built
+      if (!p.upstream_proxy.empty()) {  // defined earlier, so already built: its replicas are the hosts
         const size_t up = index_of(p.upstream_proxy, config.proxies);
-        hosts.push_back(balance::Endpoint{kProxyEndpointBase + static_cast<uint32_t>(up), 1, true, proxies_[up].get()});
+        for (size_t r = proxy_first_[up]; r < proxy_first_[up] + static_cast<size_t>(config.proxies[up].replicas); ++r) {
+          hosts.push_back(balance::Endpoint{kProxyEndpointBase + static_cast<uint32_t>(r), 1, true, proxies_[r].get()});
+        }
       } else {
         for (const size_t i : services_[service_index(p.upstream_service)].pods) {
           hosts.push_back(balance::Endpoint{static_cast<uint32_t>(i), 1, true, servers_[i].get()});
         }
       }
-      const balance::MetricsScraper* scraper = nullptr;
-      if (p.proxy.lb_policy == balance::LbPolicyKind::kEndpointPicker) {
-        scrapers_.push_back(std::make_unique<balance::MetricsScraper>(
-            sim_, *this, balance::MetricsScraperConfig{p.metrics_refresh_ms}));
-        scraper = scrapers_.back().get();
+      proxy_first_.push_back(proxies_.size());
+      std::vector<net::Endpoint> replica_endpoints;
+      for (int r = 0; r < p.replicas; ++r) {
+        const std::string name = p.replicas == 1 ? p.name : p.name + "-" + std::to_string(r);
+        const balance::MetricsScraper* scraper = nullptr;
+        if (p.proxy.lb_policy == balance::LbPolicyKind::kEndpointPicker) {
+          scrapers_.push_back(std::make_unique<balance::MetricsScraper>(
+              sim_, *this, balance::MetricsScraperConfig{p.metrics_refresh_ms}));
+          scraper = scrapers_.back().get();
+        }
+        proxies_.push_back(
+            std::make_unique<balance::L7Proxy>(sim_, config.seed, "proxy/" + name, requests_, p.proxy, hosts, scraper));
+        proxy_dialers_.emplace_back(
+            net::Endpoint{kProxyEndpointBase + static_cast<uint32_t>(proxies_.size() - 1), proxies_.back().get()});
+        replica_endpoints.push_back(proxy_dialers_.back().endpoint());
       }
-      proxies_.push_back(
-          std::make_unique<balance::L7Proxy>(sim_, config.seed, "proxy/" + p.name, requests_, p.proxy, hosts, scraper));
-      proxy_dialers_.emplace_back(net::Endpoint{kProxyEndpointBase + static_cast<uint32_t>(k), proxies_.back().get()});
+      // Clients reach the proxy's pods through a ClusterIP in front of them (one pod: its IP).
+      net::StaticResolver& resolver = resolvers_.emplace_back();
+      if (p.replicas == 1) {
+        resolver.set_addresses({&proxy_dialers_.back()});
+      } else {
+        proxy_vips_.push_back(std::make_unique<balance::KubeProxy>(
+            sim_, engine::RngStream(config.seed, "service/proxy-" + p.name, "kube_proxy"), config.kube_proxy));
+        proxy_vips_.back()->set_endpoints(replica_endpoints);
+        resolver.set_addresses({proxy_vips_.back().get()});
+      }
+      proxy_resolvers_.push_back(&resolver);
     }
     for (size_t i = 0; i < config.clients.size(); ++i) {
       const ClientConfig& c = config.clients[i];
@@ -180,8 +200,7 @@ class World final : public traffic::RequestObserver, public balance::EndpointMet
       // The pods behind a Service run one server configuration (a Deployment's): take the first's.
       if (!w.pods.empty()) channel.connection.server = config_.pods[w.pods.front()].grpc;
     } else {
-      const size_t k = index_of(name, config_.proxies);
-      resolver = &resolvers_.emplace_back(std::vector<net::Dialer*>{&proxy_dialers_[k]});
+      resolver = proxy_resolvers_[index_of(name, config_.proxies)];
       // Envoy's downstream HTTP/2 defaults: max_concurrent_streams 2^31 - 1, no connection age.
       channel.connection.server = net::ServerTransportConfig{};
     }
@@ -281,7 +300,10 @@ class World final : public traffic::RequestObserver, public balance::EndpointMet
   std::deque<ServiceWiring> services_;
   std::vector<std::unique_ptr<balance::MetricsScraper>> scrapers_;  // one per ENDPOINT_PICKER proxy
   std::vector<std::unique_ptr<balance::L7Proxy>> proxies_;
-  std::deque<net::FixedDialer> proxy_dialers_;
+  std::deque<net::FixedDialer> proxy_dialers_;  // one per proxy pod (replica)
+  std::vector<size_t> proxy_first_;             // per proxy config: its first replica in proxies_
+  std::vector<std::unique_ptr<balance::KubeProxy>> proxy_vips_;  // ClusterIPs in front of replicated proxies
+  std::vector<net::StaticResolver*> proxy_resolvers_;            // per proxy config: what its name resolves to
   std::deque<net::StaticResolver> resolvers_;  // DNS answers for pod and proxy targets
   std::vector<std::unique_ptr<net::Channel>> channels_;
   std::vector<std::unique_ptr<traffic::Client>> clients_;

@@ -59,6 +59,7 @@ void Client::send_new() {
   Request& r = requests_[id];
   r.sent_at = sim_.now();
   r.client = index_;
+  if (config_.key_space > 0) r.key = engine::splitmix64(uint64_t{index_} << 40 ^ sent_) % config_.key_space;
   if (const TraceEntry* e = arrivals_.last_trace_entry(); e != nullptr && config_.load == LoadModel::kOpenLoop) {
     r.request_class = e->request_class;
     r.input_size = e->input_size;

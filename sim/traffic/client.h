@@ -52,6 +52,10 @@ struct ClientConfig {
   ThinkTimeConfig think;  // closed loop
   double deadline_ms = 0.0;  // 0: none
   RetryPolicy retry;
+  /// Routing keys (sessions, users) for hash-based balancing: call n of client c gets key
+  /// splitmix64(c << 40 ^ n) mod key_space, uniform over [0, key_space) and drawn from no random
+  /// stream, so keys never move arrivals. 0: every call has key 0.
+  uint64_t key_space = 0;
 };
 
 class Client final : public ResponseSink {

@@ -126,3 +126,25 @@ TEST_CASE("a queue-aware picker balances on fresh metrics and herds on stale one
   CHECK(stale.sli.imbalance.max_over_mean > 1.2);
   CHECK(stale.sli.latency_ms.p99 > 10 * fresh.sli.latency_ms.p99);
 }
+
+TEST_CASE("replicated proxies sit behind their own ClusterIP, so a client pins to one proxy pod", "[properties][dataplane]") {
+  // Three Envoy pods behind a ClusterIP: the client's one connection lands on one of them, but that
+  // proxy still balances per request, so all four model pods serve.
+  const report::RunReport r = run("l7-least-request.json", {{"/duration_s", "20"}, {"/proxies/0/replicas", "3"}});
+  CHECK(r.sli.imbalance.pods_serving == 4);
+  CHECK(r.sli.imbalance.max_over_mean < 1.05);
+  // Only the proxy pod the client landed on has upstream connections: 2 workers -> 2 per model pod.
+  for (const auto& pod : r.pods) CHECK(pod.connections == 2);
+}
+
+TEST_CASE("ring hash keeps each key on one pod and spreads the key space", "[properties][dataplane]") {
+  const report::RunReport r = run("l7-least-request.json", {{"/duration_s", "20"},
+                                                            {"/proxies/0/lb_policy", "RING_HASH"},
+                                                            {"/clients/0/key_space", "1000"}});
+  CHECK(r.sli.imbalance.pods_serving == 4);
+  // 1000 keys on a 1024-entry ring over 4 hosts: each host's share is its arc of the ring, which
+  // varies (Envoy's ring hash is consistent, not even); no pod carries more than half.
+  CHECK(r.sli.imbalance.top_share < 0.5);
+  const report::RunReport one_key = run("l7-least-request.json", {{"/duration_s", "20"}, {"/proxies/0/lb_policy", "RING_HASH"}});
+  CHECK(one_key.sli.imbalance.pods_serving == 1);  // without keys every call hashes alike
+}

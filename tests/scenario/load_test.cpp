@@ -265,6 +265,7 @@ TEST_CASE("the resolved config echo lists every field in schema order", "[scenar
         "rate_rps": 50.0
       },
       "deadline_ms": 0.0,
+      "key_space": 0,
       "retry_policy": {
         "max_attempts": 1,
         "initial_backoff_s": 0.1,
@@ -400,7 +401,9 @@ TEST_CASE("deployments, services, proxies and channels load, resolve and echo ba
       "server": {"service_time": {"mean_ms": 2}, "grpc": {"max_connection_age_s": 30, "max_concurrent_streams": 100}}}],
     "services": [{"name": "resnet", "selector": {"app": "resnet"}}, {"name": "headless", "selector": {"app": "resnet"}, "clusterIP": "None"}],
     "proxies": [{"name": "envoy", "upstream_service": "resnet", "lb_policy": "LEAST_REQUEST",
-                 "circuit_breakers": {"max_pending_requests": 10}}]})";
+                 "circuit_breakers": {"max_pending_requests": 10}, "replicas": 2, "eds_delay_ms": 50,
+                 "retry_policy": {"retry_back_off": {"base_interval_ms": 10}}, "outlier_detection": {"consecutive_5xx": 3}},
+                {"name": "ingress", "upstream_proxy": "envoy", "lb_policy": "ENDPOINT_PICKER", "metrics_refresh_ms": 200}]})";
   const ScenarioConfig config = load(text);
   REQUIRE(config.pods.size() == 4);  // the bare pod, then resnet-0..2
   CHECK(config.pods[1].name == "resnet-0");
@@ -416,6 +419,15 @@ TEST_CASE("deployments, services, proxies and channels load, resolve and echo ba
   CHECK(config.proxies[0].proxy.circuit_breakers.max_pending_requests == 10);
   CHECK(config.proxies[0].proxy.circuit_breakers.max_requests == 1024);  // Envoy's default fills in
   CHECK(config.kube_proxy.mode == kubemind::balance::ProxyMode::kIpvs);
+  CHECK(config.proxies[0].replicas == 2);
+  CHECK(config.proxies[0].proxy.eds_delay_ms == 50);
+  CHECK(config.proxies[0].proxy.retry_policy.num_retries == 1);  // Envoy: a retry policy retries once by default
+  CHECK(config.proxies[0].proxy.retry_policy.base_interval_ms == 10);
+  CHECK(config.proxies[0].proxy.outlier_detection.enabled);
+  CHECK(config.proxies[0].proxy.outlier_detection.consecutive_5xx == 3);
+  CHECK(config.proxies[0].proxy.outlier_detection.interval_ms == 10000);  // the default fills in
+  CHECK(config.proxies[1].upstream_proxy == "envoy");
+  CHECK(config.proxies[1].metrics_refresh_ms == 200);
   const std::string echo = kubemind::scenario::resolved_config_json(config);
   CHECK(kubemind::scenario::resolved_config_json(load(echo)) == echo);
 }
