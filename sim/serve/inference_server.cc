@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "sim/serve/inference_server.h"
 
+#include <bit>
+
 #include <algorithm>
 #include <cmath>
 
@@ -43,6 +45,7 @@ InferenceServer::InferenceServer(engine::Simulator& sim, engine::RngStream servi
                         : boost::random::lognormal_distribution<double>()),
       in_batch_(static_cast<size_t>(config.instances) * static_cast<size_t>(effective_max_batch(config))),
       batch_size_(static_cast<size_t>(config.instances), 0),
+      free_instances_(static_cast<size_t>((config.instances + 63) / 64), ~uint64_t{0}),
       cpu_(config.cpu.baseline_cores, sim.now()),
       batch_size_counts_(static_cast<size_t>(effective_max_batch(config)) + 1, 0) {
   SIM_ASSERT(config.instances >= 1, "at least one model instance");
@@ -108,6 +111,12 @@ void InferenceServer::on_request(traffic::RequestId id) {
   }
   queue_.push_back(id);
   waiting_.add(sim_.now(), +1);
+  if (queue_.size() == 1 && busy_.level() < config_.instances && (max_batch_ == 1 || max_queue_delay_.ns == 0)) {
+    // An idle instance and no one waiting: the batcher would send this request alone at once
+    // (batch_size_for(1) is 1 without a queue delay), so skip its general loop.
+    start_batch(1);
+    return;
+  }
   try_form_batches();
 }
 
@@ -138,8 +147,11 @@ void InferenceServer::try_form_batches() {
 }
 
 void InferenceServer::start_batch(int size) {
-  int instance = 0;
-  while (batch_size_[static_cast<size_t>(instance)] != 0) ++instance;  // lowest-numbered free instance
+  // The lowest-numbered free instance (the caller checked that one is free).
+  size_t word = 0;
+  while (free_instances_[word] == 0) ++word;  // one word up to 64 instances
+  const int instance = static_cast<int>(word * 64 + static_cast<size_t>(std::countr_zero(free_instances_[word])));
+  free_instances_[word] &= free_instances_[word] - 1;  // clear that (lowest set) bit
   const size_t base = static_cast<size_t>(instance) * static_cast<size_t>(max_batch_);
   const engine::SimTime now = sim_.now();
   for (int k = 0; k < size; ++k) {
@@ -163,6 +175,7 @@ void InferenceServer::on_batch_done(uint64_t instance) {
   done_.assign(in_batch_.begin() + static_cast<std::ptrdiff_t>(base),
                in_batch_.begin() + static_cast<std::ptrdiff_t>(base) + size);
   batch_size_[i] = 0;
+  free_instances_[i / 64] |= uint64_t{1} << (i % 64);
   busy_.add(sim_.now(), -1);
   in_service_ -= size;
   completed_ += static_cast<uint64_t>(size);

@@ -131,6 +131,9 @@ class InferenceServer final : public traffic::RequestSink {
   engine::Fifo<traffic::RequestId> queue_;
   std::vector<traffic::RequestId> in_batch_;  // instance i's batch at [i * max_batch_, i * max_batch_ + size)
   std::vector<int> batch_size_;               // per instance; 0 = free
+  // Free instances as a bitmask (bit i of word i / 64), so the lowest-numbered free one is found with
+  // countr_zero instead of a scan whose length is random (a branch misprediction per batch).
+  std::vector<uint64_t> free_instances_;
   std::vector<traffic::RequestId> done_;      // the batch being answered (reused)
   int64_t in_service_ = 0;                    // requests in executing batches
   engine::EventHandle delay_timer_;
