@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole test suite twice: on the Release build that setup.sh made, then on a build with
-# AddressSanitizer and UndefinedBehaviorSanitizer. Run scripts/setup.sh first (the README's test
+# AddressSanitizer, UndefinedBehaviorSanitizer and the engine's SIM_ASSERT invariant checks on. Run scripts/setup.sh first (the README's test
 # command does).
 set -euo pipefail
 
@@ -16,8 +16,9 @@ echo "== ASan + UBSan build: all tests" >&2
 werror=OFF
 [ "${CI:-}" = "true" ] && werror=ON
 if [ ! -f "$asan/build.ninja" ]; then
-  cmake -S "$repo" -B "$asan" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKUBEMIND_SANITIZE=ON \
-    -DKUBEMIND_BENCH=OFF -DKUBEMIND_WERROR="$werror" >/dev/null
+  # RelWithDebInfo without -DNDEBUG: optimised, but every SIM_ASSERT is checked.
+  cmake -S "$repo" -B "$asan" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g" \
+    -DKUBEMIND_SANITIZE=ON -DKUBEMIND_BENCH=OFF -DKUBEMIND_WERROR="$werror" >/dev/null
 fi
 log="$asan/build.log"
 if ! cmake --build "$asan" -- -j"$jobs" >"$log" 2>&1; then

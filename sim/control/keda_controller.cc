@@ -175,7 +175,7 @@ void KedaController::poll() {
   last_poll_ = std::move(d);
 }
 
-void KedaController::observe(size_t index, const MetricSpec& /*spec*/, const std::vector<WorldPod>&, SimTime now,
+void KedaController::observe(size_t index, [[maybe_unused]] const MetricSpec& spec, const std::vector<WorldPod>&, SimTime now,
                              MetricObservation& out) {
   out = MetricObservation{};
   out.timestamp = now;
