@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The kubemind command line: a thin shell over load_scenario -> run_scenario -> report writers.
+// hpa-eval / keda-eval / kpa-eval are thin shells over sim/scenario/control_eval.h (JSON in, decision out).
 // Exit codes: 0 success, 1 internal or I/O error, 2 bad scenario or bad usage.
 // The wall clock is read here only, for the rate printed to stderr; it never reaches a report.
 
@@ -9,7 +10,9 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <iostream>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,6 +20,7 @@
 #include <fmt/core.h>
 
 #include "sim/report/writers.h"
+#include "sim/scenario/control_eval.h"
 #include "sim/scenario/load.h"
 #include "sim/scenario/world.h"
 
@@ -33,6 +37,9 @@ constexpr std::string_view kMainHelp = R"(kubemind - a deterministic simulator o
 Usage:
   kubemind run SCENARIO [options]       simulate a scenario and print its SLI report
   kubemind validate SCENARIO [options]  check a scenario and report every problem in it
+  kubemind hpa-eval [FILE]              one HorizontalPodAutoscaler sync: the decision as JSON
+  kubemind keda-eval [FILE]             one KEDA ScaledObject poll: the decision as JSON
+  kubemind kpa-eval [FILE]              one Knative KPA decider tick: the decision as JSON
   kubemind help [COMMAND]               show help for a command
   kubemind --version                    print the version
 
@@ -44,6 +51,7 @@ Examples:
   kubemind run scenarios/mmc.json --seed 7 --set /clients/0/arrival/rate_rps=6.4 --format json
   kubemind run scenarios/mmc.json --out out/mmc
   kubemind validate my-scenario.json
+  kubemind hpa-eval sync.json
 
 Exit status: 0 success, 1 internal or I/O error, 2 bad scenario or bad usage.
 )";
@@ -90,6 +98,147 @@ Example:
   kubemind validate scenarios/mmc.json --set /pods/0/server/instances=0
 )";
 
+constexpr std::string_view kHpaEvalHelp = R"help(Usage: kubemind hpa-eval [FILE]
+
+Runs one reconcile of kube-controller-manager's HorizontalPodAutoscaler controller (autoscaling/v2)
+on exactly what the controller holds at that sync, read as one JSON document from FILE (or stdin
+when FILE is "-" or absent), and prints the decision as JSON on stdout. The simulator's HPA calls
+the same function.
+
+Input (times and durations in seconds; durations may also be Go strings like "5m"; quantities are
+Kubernetes quantities like "500m", "2", "1Gi", or JSON numbers in whole units):
+  hpa         the HorizontalPodAutoscaler: {"spec": {"minReplicas" (default 1), "maxReplicas",
+              "metrics" (default cpu 80 %), "behavior"}} with the autoscaling/v2 names:
+                {"type": "Resource", "resource": {"name": "cpu"|"memory", "target":
+                  {"type": "Utilization", "averageUtilization": 60} | {"type": "AverageValue",
+                  "averageValue": "500m"}}}
+                {"type": "Pods", "pods": {"metric": {"name": "qps"}, "target": {"type":
+                  "AverageValue", "averageValue": "15"}}}
+                {"type": "Object", "object": {"describedObject": {"kind": "Service", "name": "x"},
+                  "metric": {"name": "qps"}, "target": {"type": "Value"|"AverageValue", ...}}}
+                {"type": "External", "external": {"metric": {"name": "queue"}, "target": ...}}
+              behavior.scaleUp / scaleDown: stabilizationWindowSeconds, selectPolicy
+              (Max|Min|Disabled), policies [{"type": "Pods"|"Percent", "value", "periodSeconds"}],
+              tolerance; missing fields get the API defaults. No behavior: the legacy path.
+  scale       the target's scale subresource: {"spec": {"replicas"}, "status": {"replicas"}}
+  pods        the pods the selector matched: [{"name", "phase" (Running), "startTime",
+              "ready": {"status": "True"|"False"|"Unknown", "lastTransitionTime"},
+              "deletionTimestamp", "requests": {"cpu", "memory"}}]
+  metrics     one observation per spec.metrics entry, in order: {"available" (true),
+              "pods": [{"pod", "value", "timestamp", "window"}] (Resource, Pods),
+              "values": [...] (Object: one; External: every series), "timestamp"}
+  history     the controller's memory (lost on restart): {"recommendations": [{"replicas",
+              "timestamp"}] (absent or null: first sync), "scaleUpEvents" / "scaleDownEvents":
+              [{"replicaChange", "timestamp", "outdated"}]}
+  controller  flags (production defaults): syncPeriod 15, tolerance 0.1,
+              cpuInitializationPeriod 300, initialReadinessDelay 30, downscaleStabilization 300,
+              scaleUpLimitFactor 2, scaleUpLimitMinimum 4, configurableTolerance true
+  now         the sync time
+
+Output: currentReplicas, desiredReplicas, rescale, metricDesiredReplicas, metricName,
+rescaleReason, stabilizedReplicas, stabilizationReason, limited, limitReason, error, proposals
+(per metric: replicas, utilization, valueMilli, rule, failureReason, pods grouped as ready /
+unready / missing / ignored), conditions (AbleToScale, ScalingActive, ScalingLimited) and history
+(pass it as the next call's history).
+
+Example (3 pods at 50 % of request against a 30 % target: 3 -> 5):
+  {"hpa": {"spec": {"minReplicas": 2, "maxReplicas": 6, "metrics": [{"type": "Resource",
+     "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 30}}}]}},
+   "scale": {"spec": {"replicas": 3}},
+   "pods": [{"name": "p0", "startTime": 0, "ready": {"status": "True", "lastTransitionTime": 0},
+             "requests": {"cpu": "1"}}, {"name": "p1", ...}, {"name": "p2", ...}],
+   "metrics": [{"pods": [{"pod": "p0", "value": "300m", "timestamp": 995, "window": 15},
+                         {"pod": "p1", "value": "500m", ...}, {"pod": "p2", "value": "700m", ...}]}],
+   "history": {"recommendations": []}, "now": 1000}
+
+Exit status: 0 decision printed, 2 bad input (every problem listed by JSON pointer), 1 I/O error.
+)help";
+
+constexpr std::string_view kKedaEvalHelp = R"help(Usage: kubemind keda-eval [FILE]
+
+Runs one poll of the KEDA operator for one ScaledObject (activity, then the executor's 0 <-> 1 and
+idle/min moves, cooldown and fallback hold) and the metrics adapter's answer to the HPA KEDA
+creates (the external metric per trigger, fallback values, status.health), on the JSON document in
+FILE (or stdin when FILE is "-" or absent); prints the decision as JSON.
+
+Input (times in seconds):
+  scaledObject     a ScaledObject (keda.sh/v1alpha1):
+                   metadata: creationTimestamp, annotations (autoscaling.keda.sh/paused-replicas,
+                     paused, paused-scale-in, paused-scale-out, force-activation)
+                   spec: pollingInterval (30), cooldownPeriod (300), initialCooldownPeriod (0),
+                     minReplicaCount (0), maxReplicaCount (100), idleReplicaCount,
+                     fallback {failureThreshold, replicas, behavior: static|currentReplicas|
+                     currentReplicasIfHigher|currentReplicasIfLower},
+                     triggers [{"type": "prometheus", "name", "metricType": AverageValue|Value,
+                     "metadata": {"serverAddress", "query", "threshold", "activationThreshold",
+                     "ignoreNullValues"}} | {"type": "cpu"|"memory", "metricType":
+                     Utilization|AverageValue, "metadata": {"value"}}]
+                   status: lastActiveTime, health {"s0-prometheus": {"numberOfFailures",
+                     "status": Happy|Failing}}
+  currentReplicas  the scale target's spec.replicas
+  observations     one per trigger, in order: {"value": 12.5} | {"error": true} |
+                   {"nullResult": true} (cpu/memory triggers are not queried: {})
+  now              the poll time
+
+Output: poll (isActive, isError, activeTriggers, action, targetReplicas, reason, the Ready and
+Active conditions, lastActiveTime), hpa (minReplicas, maxReplicas, metrics with targetMilli and
+valueMilli, fallbackCondition, anyError) and status (pass it as the next call's status).
+
+Example (a queue of 35 against threshold 10 activates 0 -> 1; the HPA then sees 35000m):
+  {"scaledObject": {"spec": {"maxReplicaCount": 20, "triggers": [{"type": "prometheus",
+     "metadata": {"serverAddress": "http://prometheus:9090", "query": "sum(queue_depth)",
+     "threshold": "10", "activationThreshold": "2"}}]}},
+   "currentReplicas": 0, "observations": [{"value": 35}], "now": 60}
+
+Exit status: 0 decision printed, 2 bad input (every problem listed by JSON pointer), 1 I/O error.
+)help";
+
+constexpr std::string_view kKpaEvalHelp = R"help(Usage: kubemind kpa-eval [FILE]
+
+Runs one tick of the Knative Pod Autoscaler's decider (stable and panic windows, panic mode,
+max scale up/down rates, activation scale, scale-down delay, excess burst capacity and the number
+of activators) on the JSON document in FILE (or stdin when FILE is "-" or absent); prints the
+decision as JSON.
+
+Input (times and durations in seconds; durations may also be "60s"):
+  config           config-autoscaler keys (strings or numbers), Knative's defaults:
+                   container-concurrency-target-percentage 70, container-concurrency-target-default
+                   100, requests-per-second-target-default 200, target-burst-capacity 200,
+                   activator-capacity 100, max-scale-up-rate 1000, max-scale-down-rate 2,
+                   panic-window-percentage 10, panic-threshold-percentage 200, stable-window 60s,
+                   scale-to-zero-grace-period 30s, scale-down-delay 0s, initial-scale 1,
+                   allow-zero-initial-scale false, enable-scale-to-zero true
+  revision         {"containerConcurrency", "annotations": {autoscaling.knative.dev/metric
+                   (concurrency|rps), /target, /target-utilization-percentage, /activation-scale,
+                   /window, /panic-window-percentage, /panic-threshold-percentage,
+                   /scale-down-delay, /class}}
+  deciderSpec      instead of config + revision, the resolved DeciderSpec: targetValue,
+                   totalValue, targetBurstCapacity, activatorCapacity, panicThreshold (a ratio),
+                   maxScaleUpRate, maxScaleDownRate, stableWindow, panicWindow, scaleDownDelay,
+                   activationScale, scalingMetric
+  reachable        the revision receives traffic (true)
+  readyPods        ready pods counted by the decider; readyCountError: the count failed
+  metrics          {"stable": 50, "panic": 50} (window averages) | {"samples": [{"time",
+                   "value"}]} (per-second readings averaged over both windows) | {"noData": true}
+  state            the decider's memory {"panicTime", "maxPanicPods", "delayWindow"}; absent: a
+                   decider created now (in panic if more than one pod is ready)
+  now              the tick time
+
+Output: scaleValid, desiredPodCount, excessBurstCapacity, numActivators, inPanic, reason, the rate
+limits and intermediate pod counts, the observed averages, the resolved deciderSpec and state
+(pass it as the next call's state).
+
+Example (50 concurrent requests on one pod, containerConcurrency 10: 7 target -> 8 pods, panic):
+  {"revision": {"containerConcurrency": 10}, "readyPods": 1,
+   "metrics": {"stable": 50, "panic": 50}, "now": 1000}
+
+Exit status: 0 decision printed, 2 bad input (every problem listed by JSON pointer), 1 I/O error.
+)help";
+
+bool is_eval_command(std::string_view command) {
+  return command == "hpa-eval" || command == "keda-eval" || command == "kpa-eval";
+}
+
 struct UsageError {
   std::string message;
 };
@@ -135,8 +284,10 @@ Args parse_args(int argc, char** argv) {
     args.command = i < rest.size() ? std::string(rest[i]) : "";
     return args;
   }
-  if (args.command != "run" && args.command != "validate" && args.command != "--version") {
-    throw UsageError{fmt::format("unknown command \"{}\" (expected run, validate or help)", args.command)};
+  if (args.command != "run" && args.command != "validate" && args.command != "--version" &&
+      !is_eval_command(args.command)) {
+    throw UsageError{fmt::format(
+        "unknown command \"{}\" (expected run, validate, hpa-eval, keda-eval, kpa-eval or help)", args.command)};
   }
   auto value_of = [&](std::string_view option) -> std::string_view {
     if (i >= rest.size()) throw UsageError{fmt::format("{} needs a value", option)};
@@ -146,6 +297,10 @@ Args parse_args(int argc, char** argv) {
     const std::string_view a = rest[i++];
     if (a == "--help" || a == "-h") {
       args.help = true;
+    } else if (is_eval_command(args.command) && a == "-") {
+      args.scenarios.emplace_back(a);
+    } else if (is_eval_command(args.command) && a.starts_with("-")) {
+      throw UsageError{fmt::format("unknown option \"{}\" for {} (see kubemind help {})", a, args.command, args.command)};
     } else if (a == "--seed") {
       args.load.seed = parse_seed(value_of(a));
     } else if (a == "--set") {
@@ -167,7 +322,11 @@ Args parse_args(int argc, char** argv) {
       args.scenarios.emplace_back(a);
     }
   }
-  if (!args.help && args.command != "--version") {
+  if (is_eval_command(args.command)) {
+    if (args.scenarios.size() > 1) {
+      throw UsageError{fmt::format("{} takes one FILE (or - for stdin), got {}", args.command, args.scenarios.size())};
+    }
+  } else if (!args.help && args.command != "--version") {
     if (args.scenarios.empty()) throw UsageError{fmt::format("{} needs a SCENARIO file", args.command)};
     if (args.scenarios.size() > 1) {
       throw UsageError{fmt::format("{} takes one SCENARIO, got {}", args.command, args.scenarios.size())};
@@ -181,10 +340,16 @@ int print_help(std::string_view command) {
     fmt::print("{}", kRunHelp);
   } else if (command == "validate") {
     fmt::print("{}", kValidateHelp);
+  } else if (command == "hpa-eval") {
+    fmt::print("{}", kHpaEvalHelp);
+  } else if (command == "keda-eval") {
+    fmt::print("{}", kKedaEvalHelp);
+  } else if (command == "kpa-eval") {
+    fmt::print("{}", kKpaEvalHelp);
   } else if (command.empty()) {
     fmt::print("{}", kMainHelp);
   } else {
-    fmt::print(stderr, "kubemind: no help for \"{}\" (commands: run, validate)\n", command);
+    fmt::print(stderr, "kubemind: no help for \"{}\" (commands: run, validate, hpa-eval, keda-eval, kpa-eval)\n", command);
     return kExitBadInput;
   }
   return kExitOk;
@@ -212,7 +377,33 @@ class Progress {
   int last_percent_ = -1;
 };
 
+/// hpa-eval / keda-eval / kpa-eval: one JSON document in, one decision out.
+int run_eval(const Args& args) {
+  const bool from_stdin = args.scenarios.empty() || args.scenarios.front() == "-";
+  const std::string source = from_stdin ? "<stdin>" : args.scenarios.front();
+  std::string text;
+  if (from_stdin) {
+    std::ostringstream buffer;
+    buffer << std::cin.rdbuf();
+    text = buffer.str();
+  } else {
+    text = kubemind::scenario::read_eval_file(source);
+  }
+  std::string out;
+  if (args.command == "hpa-eval") {
+    out = kubemind::scenario::run_hpa_eval(text, source);
+  } else if (args.command == "keda-eval") {
+    out = kubemind::scenario::run_keda_eval(text, source);
+  } else {
+    out = kubemind::scenario::run_kpa_eval(text, source);
+  }
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  std::fflush(stdout);
+  return kExitOk;
+}
+
 int run(const Args& args) {
+  if (is_eval_command(args.command)) return run_eval(args);
   const std::string& path = args.scenarios.front();
   const kubemind::scenario::ScenarioConfig config = kubemind::scenario::load_scenario_file(path, args.load);
   if (args.command == "validate") {
