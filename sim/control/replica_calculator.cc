@@ -92,6 +92,21 @@ ReplicaCalcResult failure(std::string error) {
 
 /// calcPlainMetricReplicas: shared by Pods metrics and Resource AverageValue targets.
 
+/// The first pass of replica_calculator.go: with no missing pods, and no unready pods to count as
+/// idle on a scale-up, the ready pods' usage ratio decides (or the tolerance keeps the count).
+bool settled_by_ready_pods(ReplicaCalcResult& r, const Tolerances& tolerances, double usage_ratio,
+                           int32_t current_replicas) {
+  if (!r.groups.missing.empty() || (!r.groups.unready.empty() && usage_ratio > 1.0)) return false;
+  if (tolerances.is_within(usage_ratio)) {
+    r.replicas = current_replicas;
+    r.rule = "within tolerance";
+  } else {
+    r.replicas = ceil_to_int32(usage_ratio * static_cast<double>(r.groups.ready_count));
+    r.rule = "scaled by ready pods";
+  }
+  return true;
+}
+
 /// The last step of every calculator once missing and unready pods were filled in (the second pass
 /// of replica_calculator.go): keep the current count if the new ratio is within tolerance or flips
 /// the direction of the first ratio, or if the new count would move against it; otherwise scale.
@@ -134,17 +149,8 @@ ReplicaCalcResult calc_plain_metric_replicas(PodMetricsInfo metrics, int32_t cur
   r.usage_milli = usage;
   r.utilization_percent.reset();
 
+  if (settled_by_ready_pods(r, tolerances, usage_ratio, current_replicas)) return r;
   const bool scale_up_with_unready = !r.groups.unready.empty() && usage_ratio > 1.0;
-  if (!scale_up_with_unready && r.groups.missing.empty()) {
-    if (tolerances.is_within(usage_ratio)) {
-      r.replicas = current_replicas;
-      r.rule = "within tolerance";
-      return r;
-    }
-    r.replicas = ceil_to_int32(usage_ratio * static_cast<double>(r.groups.ready_count));
-    r.rule = "scaled by ready pods";
-    return r;
-  }
   if (!r.groups.missing.empty()) {
     if (usage_ratio < 1.0) {
       for (const std::string& p : r.groups.missing) metrics[p] = SampleValue{target_usage, {}, {}};
@@ -284,17 +290,8 @@ ReplicaCalcResult get_resource_replicas(int32_t current_replicas, int32_t target
   r.usage_milli = first.raw_average;
   const double usage_ratio = first.ratio;
 
+  if (settled_by_ready_pods(r, tolerances, usage_ratio, current_replicas)) return r;
   const bool scale_up_with_unready = !r.groups.unready.empty() && usage_ratio > 1.0;
-  if (!scale_up_with_unready && r.groups.missing.empty()) {
-    if (tolerances.is_within(usage_ratio)) {
-      r.replicas = current_replicas;
-      r.rule = "within tolerance";
-      return r;
-    }
-    r.replicas = ceil_to_int32(usage_ratio * static_cast<double>(r.groups.ready_count));
-    r.rule = "scaled by ready pods";
-    return r;
-  }
   if (!r.groups.missing.empty()) {
     if (usage_ratio < 1.0) {
       // Scale-down: a missing pod uses 100 % of its request, or the target if that is higher.
