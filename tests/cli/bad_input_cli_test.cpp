@@ -2,7 +2,6 @@
 // `kubemind validate` on broken input: exit status 2 and every problem on stderr, named by its JSON
 // pointer; on a valid scenario, exit 0 and "ok: <file>". The CLI runs as a subprocess (KUBEMIND_CLI).
 
-#include <sys/wait.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -12,50 +11,14 @@
 #include <vector>
 
 #include "tests/support/bad_scenarios.h"
+#include "tests/support/cli.h"
 #include "tests/support/temp_dir.h"
 
 namespace {
 
-struct CliResult {
-  int exit_status = -1;
-  std::string out;
-  std::string err;
-};
-
-/// `text` as one word for /bin/sh.
-std::string shell_quote(const std::string& text) {
-  std::string out = "'";
-  for (const char c : text) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
-
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-/// Runs `kubemind <args>` with stdout and stderr captured to files in `dir`.
-CliResult run_cli(const kubemind::test::TempDir& dir, const std::vector<std::string>& args) {
-  const auto out = dir.path() / "stdout.txt";
-  const auto err = dir.path() / "stderr.txt";
-  std::string command = shell_quote(KUBEMIND_CLI);
-  for (const auto& arg : args) command.append(" ").append(shell_quote(arg));
-  command.append(" >").append(shell_quote(out.string())).append(" 2>").append(shell_quote(err.string()));
-  const int status = std::system(command.c_str());
-  CliResult result;
-  if (status != -1 && WIFEXITED(status)) result.exit_status = WEXITSTATUS(status);
-  result.out = read_file(out);
-  result.err = read_file(err);
-  return result;
-}
+using kubemind::test::CliResult;
+using kubemind::test::read_file;
+using kubemind::test::run_cli;
 
 /// A folder with a copy of the source tree's models/, so scenarios written into it find the profiles.
 void add_models(const kubemind::test::TempDir& dir) {

@@ -9,7 +9,6 @@
 // and Knative tests they cite; help texts; exit status 2 with JSON-pointer messages on bad input.
 // The matching rules are those of tests/scenario/control_eval_test.cpp.
 
-#include <sys/wait.h>
 
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -20,99 +19,20 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/cli.h"
+#include "tests/support/vector_match.h"
 #include "tests/support/temp_dir.h"
 
 namespace {
 
 using nlohmann::json;
 
-struct CliResult {
-  int exit_status = -1;
-  std::string out;
-  std::string err;
-};
+using kubemind::test::CliResult;
+using kubemind::test::read_file;
+using kubemind::test::run_cli;
 
-std::string shell_quote(const std::string& text) {
-  std::string out = "'";
-  for (const char c : text) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
-
-std::string slurp(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-/// Runs `kubemind <args>` (stdin from `stdin_file` if not empty), capturing stdout and stderr.
-CliResult run_cli(const kubemind::test::TempDir& dir, const std::vector<std::string>& args,
-                  const std::string& stdin_file = "") {
-  const auto out = dir.path() / "stdout.txt";
-  const auto err = dir.path() / "stderr.txt";
-  std::string command = shell_quote(KUBEMIND_CLI);
-  for (const auto& arg : args) command.append(" ").append(shell_quote(arg));
-  if (!stdin_file.empty()) command.append(" <").append(shell_quote(stdin_file));
-  command.append(" >").append(shell_quote(out.string())).append(" 2>").append(shell_quote(err.string()));
-  const int status = std::system(command.c_str());
-  CliResult result;
-  if (status != -1 && WIFEXITED(status)) result.exit_status = WEXITSTATUS(status);
-  result.out = slurp(out);
-  result.err = slurp(err);
-  return result;
-}
-
-json load_vectors(const std::string& file) {
-  return json::parse(slurp(std::string(KUBEMIND_SOURCE_DIR) + "/tests/control/vectors/" + file))["vectors"];
-}
-
-bool matches(const json& expected, const json& actual, const json& within, const std::string& path, std::string& why) {
-  if (expected.is_object() && expected.size() == 1 && expected.begin().key().starts_with("$")) {
-    const std::string op = expected.begin().key();
-    const json& arg = expected.begin().value();
-    bool ok = false;
-    if (op == "$contains") ok = actual.is_string() && actual.get<std::string>().find(arg.get<std::string>()) != std::string::npos;
-    if (op == "$nonEmpty") ok = actual.is_string() && !actual.get<std::string>().empty();
-    if (op == "$not") ok = actual != arg;
-    if (!ok) why = path + ": expected " + expected.dump() + ", got " + actual.dump();
-    return ok;
-  }
-  if (expected.is_object()) {
-    for (auto it = expected.begin(); it != expected.end(); ++it) {
-      if (!actual.is_object() || !actual.contains(it.key())) {
-        why = path + "/" + it.key() + ": missing";
-        return false;
-      }
-      const json sub_within = path.empty() && within.contains(it.key()) ? within[it.key()] : json();
-      if (!matches(it.value(), actual[it.key()], sub_within, path + "/" + it.key(), why)) return false;
-    }
-    return true;
-  }
-  if (expected.is_array()) {
-    if (!actual.is_array() || actual.size() != expected.size()) {
-      why = path + ": expected " + std::to_string(expected.size()) + " elements, got " + actual.dump().substr(0, 200);
-      return false;
-    }
-    for (size_t i = 0; i < expected.size(); ++i) {
-      if (!matches(expected[i], actual[i], json(), path + "/" + std::to_string(i), why)) return false;
-    }
-    return true;
-  }
-  if (expected.is_number() && actual.is_number()) {
-    const double tolerance = within.is_number() ? within.get<double>() : 0.0;
-    if (std::fabs(expected.get<double>() - actual.get<double>()) <= tolerance) return true;
-  } else if (expected == actual) {
-    return true;
-  }
-  why = path + ": expected " + expected.dump() + ", got " + actual.dump();
-  return false;
-}
+using kubemind::test::load_vectors;
+using kubemind::test::matches;
 
 /// Runs one vector through `kubemind <command>`: the first step from a FILE, later steps from
 /// stdin ("-"), each carrying `carry` from the previous output. Returns the decisions checked.
