@@ -166,6 +166,22 @@ void L7Proxy::forward(traffic::RequestId attempt, uint32_t slot) {
   pool(slot, tracks_[tracks_[attempt].downstream].worker).on_request(attempt);
 }
 
+void L7Proxy::host_goaway(uint32_t id) {
+  if (id >= slot_of_id_.size() || slot_of_id_[id] == UINT32_MAX) return;
+  for (auto& p : slots_[slot_of_id_[id]].pools) {
+    if (p) p->goaway_endpoint(id);
+  }
+}
+
+void L7Proxy::host_gone(uint32_t id) {
+  if (id >= slot_of_id_.size() || slot_of_id_[id] == UINT32_MAX) return;
+  HostSlot& h = slots_[slot_of_id_[id]];
+  if (h.address) h.address->set_reachable(false);
+  for (auto& p : h.pools) {
+    if (p) p->reset_endpoint(id);
+  }
+}
+
 net::Channel& L7Proxy::pool(uint32_t slot, uint16_t worker) {
   HostSlot& h = slots_[slot];
   if (!h.address) {

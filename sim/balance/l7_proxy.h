@@ -104,6 +104,11 @@ class L7Proxy final : public traffic::RequestSink, public traffic::ResponseSink 
 
   /// A new full endpoint list from EDS; it takes effect eds_delay_ms from now.
   void update_endpoints(std::span<const Endpoint> endpoints);
+  /// Host `id`'s server is shutting down gracefully: GOAWAY on every pooled connection to it.
+  void host_goaway(uint32_t id);
+  /// Host `id`'s process is gone: pooled connections to it are reset (their attempts fail kReset and
+  /// may be retried) and new ones to its IP are refused.
+  void host_gone(uint32_t id);
 
   uint64_t received() const { return received_; }
   /// Downstream requests answered with `outcome`.

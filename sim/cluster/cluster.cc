@@ -122,6 +122,42 @@ PodId Cluster::new_pod(uint32_t spec, int32_t deployment, int32_t replica_set) {
   return id;
 }
 
+void Cluster::warm_start() {
+  const SimTime now = sim_.now();
+  for (Pod& p : pods_) {
+    if (!p.bound() || p.deletion_requested || p.endpoint_published) continue;
+    const PodSpec& s = specs_[p.spec];
+    const bool told_ready = p.ready;
+    sim_.cancel(p.stage_event);
+    sim_.cancel(p.ready_event);
+    sim_.cancel(p.endpoint_event);
+    Node& n = nodes_[index_of(p.node)];
+    auto it = std::lower_bound(n.images.begin(), n.images.end(), s.image,
+                               [](const std::pair<std::string, SimTime>& e, const std::string& k) { return e.first < k; });
+    if (it == n.images.end() || it->first != s.image) {
+      n.images.insert(it, {s.image, now});
+    } else {
+      it->second = std::min(it->second, now);
+    }
+    const bool told_started = p.t.container_started != PodTimeline::kNever;
+    PodTimeline& t = p.t;
+    for (SimTime* stamp : {&t.admitted, &t.image_pulled, &t.container_started, &t.weights_loaded, &t.app_up}) {
+      if (*stamp == PodTimeline::kNever) *stamp = now;
+    }
+    if (s.weight_load == WeightLoad::kInitContainer && t.init_done == PodTimeline::kNever) t.init_done = now;
+    if (!told_ready) t.ready = now;
+    t.endpoint_published = now;
+    p.stage = PodStage::kRunning;
+    p.ready = true;
+    p.endpoint_published = true;
+    p.warm = true;
+    if (!told_started) notify(&PodLifecycleListener::on_pod_started, p.id);
+    if (!told_ready) notify(&PodLifecycleListener::on_pod_ready, p.id);
+    notify(&PodLifecycleListener::on_endpoint_published, p.id);
+  }
+  request_sync();
+}
+
 void Cluster::request_scheduling() {
   if (scheduling_requested_) return;
   scheduling_requested_ = true;

@@ -126,6 +126,7 @@ struct Pod {
   bool ready = false;
   bool endpoint_published = false;
   bool deletion_requested = false;
+  bool warm = false;  // was running before the run started (Cluster::warm_start): no cold start
   NodeId node = kNoNode;
   NodeId nominated = kNoNode;  // preemption victims are terminating on this node for us
   Duration grace{};            // this deletion's grace period
@@ -204,6 +205,12 @@ class Cluster {
   // --- pods ---------------------------------------------------------------------------------------
   /// A bare pod (no controller).
   PodId create_pod(const PodSpec& spec);
+  /// The run starts in steady state: every pod bound to a node and not yet Ready is made running,
+  /// Ready and published now, as if it had been running before (image on the node, weights loaded,
+  /// probes passed); listeners hear on_pod_started (unless already told), on_pod_ready and
+  /// on_endpoint_published. Pods no node fits stay Pending. Call after run_until(now), so that the
+  /// Deployment controller and the scheduler have acted on what was created.
+  void warm_start();
   /// Deletes with the pod's own grace period. No-op if already terminating or gone.
   void delete_pod(PodId id);
   /// The server of a terminating pod has no work left (DrainMode kUntilIdle): the app exits.

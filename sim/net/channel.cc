@@ -236,6 +236,14 @@ void Channel::reset_endpoint(uint32_t endpoint_id) {
   }
 }
 
+void Channel::goaway_endpoint(uint32_t endpoint_id) {
+  for (Connection& connection : connections_) {
+    if (connection.state() == Connection::State::kReady && connection.endpoint().id == endpoint_id) {
+      connection.server_goaway();
+    }
+  }
+}
+
 void Channel::request_resolution() {
   if (sim_.is_pending(resolution_event_)) return;
   const engine::SimTime earliest = last_resolution_ + Duration::from_seconds(config_.min_time_between_resolutions_s);

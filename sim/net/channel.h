@@ -95,6 +95,9 @@ class Channel final : public traffic::RequestSink, public ConnectionOwner {
   void on_request(traffic::RequestId id) override;
   /// The pod with this endpoint id terminated: reset every connection of this channel to it.
   void reset_endpoint(uint32_t endpoint_id);
+  /// The pod with this endpoint id is shutting down gracefully: its server sends GOAWAY on every
+  /// connection this channel holds to it (Connection::server_goaway).
+  void goaway_endpoint(uint32_t endpoint_id);
 
   uint64_t resolutions() const { return resolutions_; }
   uint64_t connections_opened() const { return connections_opened_; }

@@ -25,6 +25,7 @@ void Connection::open(Dialer& dialer) {
   endpoint_ = dialer.dial();
   limit_ = config_.initial_max_concurrent_streams;
   ready_at_ = engine::SimTime{};
+  graceful_stop_ = false;
   state_ = State::kConnecting;
   const Duration rtt = one_way_ * 2;
   if (!endpoint_.valid()) {
@@ -75,7 +76,7 @@ void Connection::on_goaway(uint64_t) {
   if (state_ != State::kReady) return;
   state_ = State::kDraining;
   const double grace_s = config_.server.max_connection_age_grace_s;
-  if (std::isfinite(grace_s)) {
+  if (!graceful_stop_ && std::isfinite(grace_s)) {
     // Grace counts from the GOAWAY at the server; the close reaches the client one hop later,
     // exactly `grace` after the GOAWAY did.
     close_event_ = sim_.schedule_in<&Connection::on_server_close>(Duration::from_seconds(grace_s), this);
@@ -83,6 +84,13 @@ void Connection::on_goaway(uint64_t) {
   owner_.on_goaway(*this);
   SIM_CHECK(state_ != State::kDraining || waiting_.empty(), "the owner must take calls waiting on a GOAWAY'd connection");
   finish_drain_if_empty();
+}
+
+void Connection::server_goaway() {
+  if (state_ != State::kReady || graceful_stop_) return;
+  graceful_stop_ = true;
+  sim_.cancel(goaway_event_);
+  goaway_event_ = sim_.schedule_in<&Connection::on_goaway>(one_way_, this);
 }
 
 void Connection::on_server_close(uint64_t) {

@@ -118,6 +118,10 @@ class Connection {
   /// Client-initiated graceful close (the owner no longer wants it): no new streams, in-flight ones
   /// finish, then it closes. Calls still waiting for a stream stay inside for take_waiting().
   void shutdown();
+  /// The server stops gracefully (SIGTERM: grpc-go GracefulStop, grpc-java Server.shutdown()): it
+  /// sends GOAWAY now; the client learns it one hop later, opens no new stream on it and lets the
+  /// in-flight ones finish. No grace timer: the process's exit resets what is left (reset()).
+  void server_goaway();
   /// Hands back one call that never got a stream (after failure, GOAWAY or close).
   bool take_waiting(traffic::RequestId& id);
 
@@ -193,6 +197,7 @@ class Connection {
   engine::EventHandle settings_event_;
   engine::EventHandle goaway_event_;
   engine::EventHandle close_event_;
+  bool graceful_stop_ = false;  // the pending GOAWAY is the server's shutdown, not its age limit
   uint64_t streams_opened_ = 0;
   uint64_t streams_reset_ = 0;
   uint32_t tag_ = 0;

@@ -18,9 +18,17 @@ SliCollector::SliCollector(const SliCollectorConfig& config)
       latency_p99_ms_per_row_(rows_, 0.0),
       queue_depth_per_row_(rows_, 0.0),
       in_system_per_row_(rows_, 0.0),
-      answered_per_row_server_(rows_ * config.servers, 0) {
+      answered_per_row_server_(config.servers, std::vector<uint32_t>(rows_, 0)),
+      in_imbalance_(config.servers, true) {
   SIM_CHECK(config.interval.ns > 0 && config.end.ns > 0, "empty run or interval");
   if (config.slo_latency_ms) slo_ns_ = engine::Duration::from_milliseconds(*config.slo_latency_ms).ns;
+}
+
+uint32_t SliCollector::add_server() {
+  per_server_.push_back(0);
+  answered_per_row_server_.emplace_back(rows_, 0);
+  in_imbalance_.push_back(true);
+  return static_cast<uint32_t>(per_server_.size() - 1);
 }
 
 size_t SliCollector::row_of(engine::SimTime t) const {
@@ -62,7 +70,7 @@ void SliCollector::on_completed(engine::SimTime sent_at, engine::SimTime arrived
   on_answer_time(finished_at);
   const int64_t latency_ns = (finished_at - sent_at).ns;
   const size_t row = open_row_;
-  if (server < config_.servers) ++answered_per_row_server_[row * config_.servers + server];
+  if (server < per_server_.size()) ++answered_per_row_server_[server][row];
   ++ok_per_row_[row];
   latency_sum_ms_per_row_[row] += static_cast<double>(latency_ns) * 1e-6;
   open_row_latencies_ns_.push_back(latency_ns);
@@ -80,7 +88,7 @@ void SliCollector::on_completed(engine::SimTime sent_at, engine::SimTime arrived
 void SliCollector::on_failed(engine::SimTime sent_at, engine::SimTime finished_at, uint32_t server,
                              std::string_view reason) {
   on_answer_time(finished_at);
-  if (server < config_.servers) ++answered_per_row_server_[open_row_ * config_.servers + server];
+  if (server < per_server_.size()) ++answered_per_row_server_[server][open_row_];
   if (!measured(sent_at)) return;
   ++counts_.failed;
   ++counts_.failed_by_reason[std::string(reason)];
@@ -116,26 +124,33 @@ Sli SliCollector::sli() {
     const uint64_t answered = counts_.completed + counts_.failed;
     s.slo.attainment = answered == 0 ? 0.0 : static_cast<double>(within_slo_) / static_cast<double>(answered);
   }
-  // Imbalance over all pods, idle ones included: an idle pod is the symptom to see.
-  uint64_t total = 0, top = 0;
-  for (const uint64_t n : per_server_) {
+  // Imbalance over the counted pods, idle ones included: an idle pod is the symptom to see.
+  uint64_t total = 0, top = 0, counted = 0;
+  for (size_t i = 0; i < per_server_.size(); ++i) {
+    if (!in_imbalance_[i]) continue;
+    const uint64_t n = per_server_[i];
+    ++counted;
     total += n;
     top = std::max(top, n);
     if (n > 0) ++s.imbalance.pods_serving;
   }
   if (total > 0) {
-    const double mean = static_cast<double>(total) / static_cast<double>(per_server_.size());
+    const double mean = static_cast<double>(total) / static_cast<double>(counted);
     double ss = 0;
-    for (const uint64_t n : per_server_) ss += (static_cast<double>(n) - mean) * (static_cast<double>(n) - mean);
+    for (size_t i = 0; i < per_server_.size(); ++i) {
+      if (!in_imbalance_[i]) continue;
+      const double d = static_cast<double>(per_server_[i]) - mean;
+      ss += d * d;
+    }
     s.imbalance.max_over_mean = static_cast<double>(top) / mean;
-    s.imbalance.cv = std::sqrt(ss / static_cast<double>(per_server_.size())) / mean;
+    s.imbalance.cv = std::sqrt(ss / static_cast<double>(counted)) / mean;
     s.imbalance.top_share = static_cast<double>(top) / static_cast<double>(total);
   }
   return s;
 }
 
 TimeSeries SliCollector::timeseries(const std::vector<std::string>& server_names) {
-  SIM_CHECK(server_names.size() == config_.servers, "one name per server");
+  SIM_CHECK(server_names.size() == per_server_.size(), "one name per server");
   while (open_row_ < rows_) {  // close the rows no answer reached
     finalize_row();
     ++open_row_;
@@ -155,11 +170,11 @@ TimeSeries SliCollector::timeseries(const std::vector<std::string>& server_names
     ts.in_system_total.push_back(in_system_per_row_[row]);
   }
   ts.pod_names = server_names;
-  ts.pod_rps.assign(config_.servers, {});
-  for (size_t server = 0; server < config_.servers; ++server) {
+  ts.pod_rps.assign(per_server_.size(), {});
+  for (size_t server = 0; server < per_server_.size(); ++server) {
     for (size_t row = 0; row < rows_; ++row) {
       const double width_s = (row_end(row) - engine::SimTime{static_cast<int64_t>(row) * config_.interval.ns}).seconds_f();
-      ts.pod_rps[server].push_back(answered_per_row_server_[row * config_.servers + server] / width_s);
+      ts.pod_rps[server].push_back(answered_per_row_server_[server][row] / width_s);
     }
   }
   return ts;

@@ -31,12 +31,19 @@ struct SliCollectorConfig {
   engine::SimTime end;
   engine::Duration interval;
   std::optional<double> slo_latency_ms;
-  size_t servers = 0;  // pods, indexed 0..servers-1
+  size_t servers = 0;  // pods known at the start, indexed 0..servers-1 (add_server() adds more)
 };
 
 class SliCollector {
  public:
   explicit SliCollector(const SliCollectorConfig& config);
+
+  /// A pod that appeared during the run; returns its server index (the next one).
+  uint32_t add_server();
+  /// Leaves `server` out of the imbalance SLIs (a pod that never served during the measured span,
+  /// e.g. one that was never Ready in it). Its requests still count everywhere else.
+  void exclude_from_imbalance(uint32_t server) { in_imbalance_[server] = false; }
+  size_t servers() const { return per_server_.size(); }
 
   void on_sent(engine::SimTime sent_at);
   /// A request answered successfully at `finished_at` by `server`.
@@ -81,7 +88,8 @@ class SliCollector {
   std::vector<double> latency_p99_ms_per_row_;
   std::vector<double> queue_depth_per_row_;
   std::vector<double> in_system_per_row_;
-  std::vector<uint32_t> answered_per_row_server_;  // [row * servers + server]
+  std::vector<std::vector<uint32_t>> answered_per_row_server_;  // [server][row]
+  std::vector<bool> in_imbalance_;                             // per server
   size_t open_row_ = 0;                // row whose answers are being buffered
   std::vector<int64_t> open_row_latencies_ns_;
 };

@@ -49,6 +49,7 @@ InferenceServer::InferenceServer(engine::Simulator& sim, engine::RngStream servi
       cpu_(config.cpu.baseline_cores, sim.now()),
       batch_size_counts_(static_cast<size_t>(effective_max_batch(config)) + 1, 0) {
   SIM_ASSERT(config.instances >= 1, "at least one model instance");
+  batch_event_.resize(static_cast<size_t>(config.instances));
   if (max_batch_ > 1) {
     for (int p : config.dynamic_batching.preferred_batch_sizes) {
       if (p >= 1 && p <= max_batch_) preferred_descending_.push_back(p);
@@ -94,7 +95,7 @@ engine::Duration InferenceServer::batch_time(int size) {
 }
 
 double InferenceServer::memory_working_set_bytes() const {
-  const auto held = static_cast<double>(waiting_.level() + in_service_);
+  const auto held = static_cast<double>(waiting_.level() + in_service_.level());
   return config_.memory.runtime_gb * 1e9 + config_.memory.per_request_bytes * held;
 }
 
@@ -103,6 +104,10 @@ void InferenceServer::on_request(traffic::RequestId id) {
   r.arrived_at = sim_.now();
   r.server = index_;
   ++received_;
+  if (down_) {  // nothing listens any more: the connection is reset
+    answer(id, traffic::Outcome::kReset);
+    return;
+  }
   cpu_.charge(preprocess_cpu_);  // deserialised before the scheduler sees it, admitted or not
   if (config_.max_queue_size > 0 && waiting_.level() >= config_.max_queue_size) {
     ++rejected_;
@@ -111,6 +116,7 @@ void InferenceServer::on_request(traffic::RequestId id) {
   }
   queue_.push_back(id);
   waiting_.add(sim_.now(), +1);
+  max_waiting_ = std::max(max_waiting_, waiting_.level());
   if (queue_.size() == 1 && busy_.level() < config_.instances && (max_batch_ == 1 || max_queue_delay_.ns == 0)) {
     // An idle instance and no one waiting: the batcher would send this request alone at once
     // (batch_size_for(1) is 1 without a queue delay), so skip its general loop.
@@ -160,12 +166,13 @@ void InferenceServer::start_batch(int size) {
     in_batch_[base + static_cast<size_t>(k)] = id;
   }
   waiting_.add(now, -size);
-  in_service_ += size;
+  in_service_.add(now, +size);
   batch_size_[static_cast<size_t>(instance)] = size;
   busy_.add(now, +1);
   ++batches_;
   ++batch_size_counts_[static_cast<size_t>(size)];
-  sim_.schedule_in<&InferenceServer::on_batch_done>(batch_time(size), this, static_cast<uint64_t>(instance));
+  batch_event_[static_cast<size_t>(instance)] =
+      sim_.schedule_in<&InferenceServer::on_batch_done>(batch_time(size), this, static_cast<uint64_t>(instance));
 }
 
 void InferenceServer::on_batch_done(uint64_t instance) {
@@ -177,7 +184,7 @@ void InferenceServer::on_batch_done(uint64_t instance) {
   batch_size_[i] = 0;
   free_instances_[i / 64] |= uint64_t{1} << (i % 64);
   busy_.add(sim_.now(), -1);
-  in_service_ -= size;
+  in_service_.add(sim_.now(), -size);
   completed_ += static_cast<uint64_t>(size);
   // Start the next batch before answering, so that the instance is never seen idle while work waits
   // and an answer that triggers a new request (closed loop) queues behind the waiting ones.
@@ -186,11 +193,52 @@ void InferenceServer::on_batch_done(uint64_t instance) {
     cpu_.charge(postprocess_cpu_);
     answer(id, traffic::Outcome::kOk);
   }
+  tell_if_idle();
+}
+
+void InferenceServer::notify_when_idle(ServerIdleListener* listener) {
+  idle_listener_ = listener;
+  tell_if_idle();
+}
+
+void InferenceServer::tell_if_idle() {
+  if (idle_listener_ == nullptr || !queue_.empty() || busy_.level() != 0) return;
+  ServerIdleListener* listener = idle_listener_;
+  idle_listener_ = nullptr;
+  listener->on_server_idle(index_);
+}
+
+void InferenceServer::shut_down() {
+  if (down_) return;
+  down_ = true;
+  idle_listener_ = nullptr;
+  sim_.cancel(delay_timer_);
+  sim_.cancel(timeout_timer_);
+  const engine::SimTime now = sim_.now();
+  // Collect first: answering may make a caller send again, which now meets down_.
+  done_.clear();
+  for (size_t i = 0; i < batch_size_.size(); ++i) {
+    if (batch_size_[i] == 0) continue;
+    sim_.cancel(batch_event_[i]);
+    const size_t base = i * static_cast<size_t>(max_batch_);
+    done_.insert(done_.end(), in_batch_.begin() + static_cast<std::ptrdiff_t>(base),
+                 in_batch_.begin() + static_cast<std::ptrdiff_t>(base) + batch_size_[i]);
+    batch_size_[i] = 0;
+    busy_.add(now, -1);
+  }
+  in_service_.add(now, -in_service_.level());
+  while (!queue_.empty()) done_.push_back(queue_.pop_front());
+  waiting_.add(now, -waiting_.level());
+  for (const traffic::RequestId id : done_) answer(id, traffic::Outcome::kReset);
+  done_.clear();
 }
 
 void InferenceServer::on_delay_expired(uint64_t) { try_form_batches(); }
 
-void InferenceServer::on_timeout_check(uint64_t) { try_form_batches(); }
+void InferenceServer::on_timeout_check(uint64_t) {
+  try_form_batches();
+  tell_if_idle();
+}
 
 void InferenceServer::expire_timeouts() {
   if (queue_timeout_.ns == 0) return;

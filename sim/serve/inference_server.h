@@ -66,6 +66,15 @@ struct InferenceServerConfig {
   MemoryConfig memory;
 };
 
+/// Told once when a draining server has no request left (see InferenceServer::notify_when_idle).
+class ServerIdleListener {
+ public:
+  virtual void on_server_idle(uint32_t server_index) = 0;
+
+ protected:
+  ~ServerIdleListener() = default;
+};
+
 class InferenceServer final : public traffic::RequestSink {
  public:
   InferenceServer(engine::Simulator& sim, engine::RngStream service_rng, traffic::RequestTable& requests,
@@ -73,11 +82,24 @@ class InferenceServer final : public traffic::RequestSink {
 
   void on_request(traffic::RequestId id) override;
 
+  /// Calls `listener` once, as soon as no request is queued or in service (at once if none is now).
+  /// The pod's drain after SIGTERM: the app exits when its work is done.
+  void notify_when_idle(ServerIdleListener* listener);
+  /// The process ended (pod killed or exited): every request it holds, and every request that still
+  /// reaches it, is answered kReset at once; batches executing on the GPU are abandoned.
+  void shut_down();
+  bool down() const { return down_; }
+
   /// Requests waiting for an instance.
   int64_t queue_depth() const { return waiting_.level(); }
+  /// Requests in executing batches.
+  int64_t in_service() const { return in_service_.level(); }
+  /// Most requests waiting at once so far.
+  int64_t max_queue_depth() const { return max_waiting_; }
   int busy_instances() const { return static_cast<int>(busy_.level()); }
   const engine::TimeIntegral& waiting() const { return waiting_; }
   const engine::TimeIntegral& busy() const { return busy_; }
+  const engine::TimeIntegral& in_service_integral() const { return in_service_; }
   int instances() const { return config_.instances; }
   /// Largest batch this server forms (1 unless dynamic batching is on).
   int max_batch() const { return max_batch_; }
@@ -107,6 +129,7 @@ class InferenceServer final : public traffic::RequestSink {
   /// Rejects every queued request whose timeout has been reached; returns after the first that has not.
   void expire_timeouts();
   void arm_timeout();
+  void tell_if_idle();
   void answer(traffic::RequestId id, traffic::Outcome outcome);
   int batch_size_for(int64_t queued) const;
   engine::Duration batch_time(int size);
@@ -135,11 +158,15 @@ class InferenceServer final : public traffic::RequestSink {
   // countr_zero instead of a scan whose length is random (a branch misprediction per batch).
   std::vector<uint64_t> free_instances_;
   std::vector<traffic::RequestId> done_;      // the batch being answered (reused)
-  int64_t in_service_ = 0;                    // requests in executing batches
   engine::EventHandle delay_timer_;
   engine::EventHandle timeout_timer_;
   engine::TimeIntegral waiting_;  // requests in queue_
   engine::TimeIntegral busy_;     // instances executing a batch
+  engine::TimeIntegral in_service_;  // requests in executing batches
+  int64_t max_waiting_ = 0;
+  bool down_ = false;
+  ServerIdleListener* idle_listener_ = nullptr;
+  std::vector<engine::EventHandle> batch_event_;  // per instance
   CpuUsage cpu_;
   uint64_t received_ = 0;
   uint64_t completed_ = 0;

@@ -115,7 +115,7 @@ TEST_CASE("with C connections on N pods the mean number of pods that get traffic
   }
 }
 
-TEST_CASE("pods added while a connection is open get none of its calls; new connections after the sync reach them", "[balance][kube_proxy]") {
+TEST_CASE("pods added while a connection is open get none of its calls, new connections after the sync reach them", "[balance][kube_proxy]") {
   Service s(11, 1, Duration::milliseconds(20));
   Caller pinned(s, net::ChannelConfig{}, 1);
   pinned.client.send_every(SimTime{0}, Duration::milliseconds(100), 200);  // 0 .. 19.9 s
@@ -316,7 +316,7 @@ TEST_CASE("with max connection age A one client's serving connection is re-rolle
   CHECK(finished_on_old >= rerolls);  // at least one per switch
 }
 
-TEST_CASE("the same seed gives the same per-call pods and times; another seed gives other choices", "[balance][kube_proxy]") {
+TEST_CASE("the same seed gives the same per-call pods and times, another seed gives other choices", "[balance][kube_proxy]") {
   const auto run = [](uint64_t seed) {
     Service s(seed, 6, Duration::milliseconds(30));
     net::ChannelConfig config = pool_of(3);

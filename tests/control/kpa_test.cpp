@@ -523,7 +523,7 @@ TEST_CASE("TestScaler and TestDisableScaleToZero tables: the scaler bounds and g
   }
 }
 
-TEST_CASE("KPA scaler: initial scale raises the minimum until the target is initialised; retention delays zero",
+TEST_CASE("KPA scaler: initial scale raises the minimum until the target is initialised, retention delays zero",
           "[control][kpa]") {
   control::KpaScalerInput in;
   in.initial_scale = 3;
