@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The kubemind command line: a thin shell over load_scenario -> run_scenario -> report writers.
 // hpa-eval / keda-eval / kpa-eval are thin shells over sim/scenario/control_eval.h (JSON in, decision out).
+// compare is a thin shell over sim/report/compare.h (report JSON files in, a table out).
+// explain is a thin shell over sim/report/findings.h (a report JSON file in, its findings out).
 // Exit codes: 0 success, 1 internal or I/O error, 2 bad scenario or bad usage.
 // The wall clock is read here only, for the rate printed to stderr; it never reaches a report.
 
@@ -15,10 +17,13 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include <fmt/core.h>
 
+#include "sim/report/compare.h"
+#include "sim/report/findings.h"
 #include "sim/report/writers.h"
 #include "sim/scenario/control_eval.h"
 #include "sim/scenario/load.h"
@@ -35,11 +40,13 @@ constexpr int kExitBadInput = 2;
 constexpr std::string_view kMainHelp = R"(kubemind - a deterministic simulator of Kubernetes routing and autoscaling for AI inference
 
 Usage:
-  kubemind run SCENARIO [options]       simulate a scenario and print its SLI report
+  kubemind run SCENARIO... [options]    simulate scenarios and print their SLI reports
   kubemind validate SCENARIO [options]  check a scenario and report every problem in it
   kubemind hpa-eval [FILE]              one HorizontalPodAutoscaler sync: the decision as JSON
   kubemind keda-eval [FILE]             one KEDA ScaledObject poll: the decision as JSON
   kubemind kpa-eval [FILE]              one Knative KPA decider tick: the decision as JSON
+  kubemind compare A.json B.json [...]  put the headline numbers of run reports side by side
+  kubemind explain REPORT.json          the automatic findings of a run report, in plain words
   kubemind help [COMMAND]               show help for a command
   kubemind --version                    print the version
 
@@ -52,15 +59,23 @@ Examples:
   kubemind run scenarios/mmc.json --out out/mmc
   kubemind validate my-scenario.json
   kubemind hpa-eval sync.json
+  kubemind compare out/before/report.json out/after/report.json
+  kubemind explain out/before/report.json
 
 Exit status: 0 success, 1 internal or I/O error, 2 bad scenario or bad usage.
 )";
 
-constexpr std::string_view kRunHelp = R"(Usage: kubemind run SCENARIO [options]
+constexpr std::string_view kRunHelp = R"(Usage: kubemind run SCENARIO [SCENARIO...] [options]
 
 Simulates SCENARIO and reports its service-level indicators: requests sent, completed and failed,
-client-observed latency percentiles, queueing wait, throughput, SLO attainment, per-pod load and a
-time series. The same scenario and seed always give byte-identical reports.
+client-observed latency percentiles, queueing wait, throughput, SLO attainment, per-pod load, the
+cluster's cost, every scaling decision, what each autoscaler saw next to the truth, a time series and
+automatic findings. The same scenario and seed always give byte-identical reports.
+
+With several scenarios, all are checked first, then run side by side with the same seed (common
+random numbers: clients with the same names send the same arrivals), and the output is each run's
+findings followed by a side-by-side comparison (as kubemind compare prints it; --format json gives
+the comparison as JSON). --out DIR then writes DIR/<scenario name>/ for each.
 
 Options:
   --seed N             replace the scenario's seed (an integer >= 0)
@@ -80,6 +95,7 @@ Examples:
   kubemind run scenarios/mmc.json
   kubemind run scenarios/mmc.json --set /pods/0/server/instances=9 --set /duration_s=50000
   kubemind run scenarios/mmc.json --format json > report.json
+  kubemind run scenarios/loophole.json scenarios/fix.json --out out
 )";
 
 constexpr std::string_view kValidateHelp = R"(Usage: kubemind validate SCENARIO [options]
@@ -235,6 +251,50 @@ Example (50 concurrent requests on one pod, containerConcurrency 10: 7 target ->
 Exit status: 0 decision printed, 2 bad input (every problem listed by JSON pointer), 1 I/O error.
 )help";
 
+constexpr std::string_view kCompareHelp = R"(Usage: kubemind compare A.json B.json [C.json ...] [--format text|json]
+
+Reads JSON reports (written by kubemind run --format json or --out DIR as DIR/report.json) and
+prints their headline numbers side by side, one column per report (its scenario name; the file
+is added when two reports share a name): requests sent, completed and failed by reason, latency
+percentiles, SLO attainment, throughput, load balance, maximum and mean replicas per Deployment,
+GPU-hours, cost and pods created, the number of scaling events, and for each autoscaler trace
+the mean of what the controller saw next to the mean of the truth.
+With two reports a last column "B vs A" gives B / A, or B - A in percentage points for shares.
+A field a report does not have (an older report, a run without a cluster) shows as "-" (null).
+
+Options:
+  --format text|json   text (default) or {"reports": [...], "rows": [{"metric", "unit",
+                       "values": [...], "change"}]}
+
+Example:
+  kubemind run scenarios/mmc.json --out out/a
+  kubemind run scenarios/mmc.json --set /pods/0/server/instances=9 --out out/b
+  kubemind compare out/a/report.json out/b/report.json
+
+Exit status: 0 table printed, 2 bad usage or a file that is not a report.
+)";
+
+constexpr std::string_view kExplainHelp = R"(Usage: kubemind explain REPORT.json [--format text|json]
+
+Prints the automatic findings of a JSON report (written by kubemind run --format json or --out DIR
+as DIR/report.json): plain-words statements about the run, each tagged problem, warning or info,
+with the numbers they rest on. They are computed when the run ends (also at the end of report.txt):
+requests pinned to one pod (imbalance), Ready pods that got no requests, an HPA whose CPU or memory
+metric stayed below target while the GPU queue grew, scale-ups whose new pods served almost nothing,
+a queue of 1000 requests or more, the SLO met or missed, cold starts, errors and cost.
+
+Options:
+  --format text|json   "- [severity] text" lines (default), or the report's findings array
+                       [{"id", "severity", "text", "numbers": {name: value}}]
+
+Example:
+  kubemind run scenarios/loophole.json --out out/loophole
+  kubemind explain out/loophole/report.json
+
+Exit status: 0 findings printed, 2 bad usage or a file that is not a report with findings (a report
+written by an older version: run the scenario again).
+)";
+
 bool is_eval_command(std::string_view command) {
   return command == "hpa-eval" || command == "keda-eval" || command == "kpa-eval";
 }
@@ -285,9 +345,10 @@ Args parse_args(int argc, char** argv) {
     return args;
   }
   if (args.command != "run" && args.command != "validate" && args.command != "--version" &&
-      !is_eval_command(args.command)) {
+      args.command != "compare" && args.command != "explain" && !is_eval_command(args.command)) {
     throw UsageError{fmt::format(
-        "unknown command \"{}\" (expected run, validate, hpa-eval, keda-eval, kpa-eval or help)", args.command)};
+        "unknown command \"{}\" (expected run, validate, hpa-eval, keda-eval, kpa-eval, compare, explain or help)",
+        args.command)};
   }
   auto value_of = [&](std::string_view option) -> std::string_view {
     if (i >= rest.size()) throw UsageError{fmt::format("{} needs a value", option)};
@@ -301,13 +362,18 @@ Args parse_args(int argc, char** argv) {
       args.scenarios.emplace_back(a);
     } else if (is_eval_command(args.command) && a.starts_with("-")) {
       throw UsageError{fmt::format("unknown option \"{}\" for {} (see kubemind help {})", a, args.command, args.command)};
+    } else if (args.command == "compare" && a != "--format" && a.starts_with("-")) {
+      throw UsageError{fmt::format("unknown option \"{}\" for compare (see kubemind help compare)", a)};
+    } else if (args.command == "explain" && a != "--format" && a.starts_with("-")) {
+      throw UsageError{fmt::format("unknown option \"{}\" for explain (see kubemind help explain)", a)};
     } else if (a == "--seed") {
       args.load.seed = parse_seed(value_of(a));
     } else if (a == "--set") {
       args.load.overrides.push_back(kubemind::scenario::parse_override(value_of(a)));
     } else if (a == "--models") {
       args.load.models_dir = std::string(value_of(a));
-    } else if (a == "--format" && args.command == "run") {
+    } else if (a == "--format" &&
+               (args.command == "run" || args.command == "compare" || args.command == "explain")) {
       args.format = std::string(value_of(a));
       if (args.format != "text" && args.format != "json") {
         throw UsageError{fmt::format("--format expects text or json, got \"{}\"", args.format)};
@@ -326,11 +392,16 @@ Args parse_args(int argc, char** argv) {
     if (args.scenarios.size() > 1) {
       throw UsageError{fmt::format("{} takes one FILE (or - for stdin), got {}", args.command, args.scenarios.size())};
     }
+  } else if (args.command == "compare") {
+    if (!args.help && args.scenarios.size() < 2) {
+      throw UsageError{fmt::format("compare needs at least two report files, got {}", args.scenarios.size())};
+    }
+  } else if (args.command == "explain") {
+    if (!args.help && args.scenarios.size() != 1) {
+      throw UsageError{fmt::format("explain takes one REPORT file, got {}", args.scenarios.size())};
+    }
   } else if (!args.help && args.command != "--version") {
     if (args.scenarios.empty()) throw UsageError{fmt::format("{} needs a SCENARIO file", args.command)};
-    if (args.scenarios.size() > 1) {
-      throw UsageError{fmt::format("{} takes one SCENARIO, got {}", args.command, args.scenarios.size())};
-    }
   }
   return args;
 }
@@ -346,10 +417,17 @@ int print_help(std::string_view command) {
     fmt::print("{}", kKedaEvalHelp);
   } else if (command == "kpa-eval") {
     fmt::print("{}", kKpaEvalHelp);
+  } else if (command == "compare") {
+    fmt::print("{}", kCompareHelp);
+  } else if (command == "explain") {
+    fmt::print("{}", kExplainHelp);
   } else if (command.empty()) {
     fmt::print("{}", kMainHelp);
   } else {
-    fmt::print(stderr, "kubemind: no help for \"{}\" (commands: run, validate, hpa-eval, keda-eval, kpa-eval)\n", command);
+    fmt::print(stderr,
+               "kubemind: no help for \"{}\" (commands: run, validate, hpa-eval, keda-eval, kpa-eval, compare, "
+               "explain)\n",
+               command);
     return kExitBadInput;
   }
   return kExitOk;
@@ -402,8 +480,125 @@ int run_eval(const Args& args) {
   return kExitOk;
 }
 
+/// compare: report files in, one table out. A file that is not a report is bad input (exit 2).
+int run_compare(const Args& args) {
+  std::vector<kubemind::report::ReportInput> inputs;
+  std::string out;
+  try {
+    for (const std::string& path : args.scenarios) inputs.push_back({path, kubemind::report::read_report_file(path)});
+    const kubemind::report::Comparison comparison = kubemind::report::compare_reports(inputs);
+    out = args.format == "json" ? kubemind::report::comparison_to_json(comparison)
+                                : kubemind::report::comparison_to_text(comparison);
+  } catch (const kubemind::report::CompareError& e) {
+    fmt::print(stderr, "{}\n", e.what());
+    return kExitBadInput;
+  }
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  std::fflush(stdout);
+  return kExitOk;
+}
+
+/// explain: one report file in, its findings out. A file that is not a report with findings is bad
+/// input (exit 2).
+int run_explain(const Args& args) {
+  const std::string& path = args.scenarios.front();
+  std::string out;
+  try {
+    out = kubemind::report::explain_report(kubemind::report::read_report_file(path), path, args.format == "json");
+  } catch (const kubemind::report::CompareError& e) {  // the file cannot be read
+    fmt::print(stderr, "{}\n", e.what());
+    return kExitBadInput;
+  } catch (const kubemind::report::ExplainError& e) {
+    fmt::print(stderr, "{}\n", e.what());
+    return kExitBadInput;
+  }
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  std::fflush(stdout);
+  return kExitOk;
+}
+
+/// run (or validate) with several scenarios: all are loaded first (every problem of every file is
+/// reported before anything runs), then run side by side on separate threads with the same seed
+/// (common random numbers: clients with the same names draw the same arrivals). Prints each run's
+/// findings and the comparison; --out DIR writes DIR/<scenario name>/ for each.
+int run_several(const Args& args) {
+  std::vector<kubemind::scenario::ScenarioConfig> configs;
+  std::vector<std::string> problems;
+  for (const std::string& path : args.scenarios) {
+    try {
+      configs.push_back(kubemind::scenario::load_scenario_file(path, args.load));
+    } catch (const ScenarioError& e) {
+      problems.emplace_back(e.what());
+    }
+  }
+  if (!problems.empty()) {
+    for (const std::string& p : problems) fmt::print(stderr, "{}\n", p);
+    return kExitBadInput;
+  }
+  if (args.command == "validate") {
+    for (const std::string& path : args.scenarios) fmt::print("ok: {}\n", path);
+    return kExitOk;
+  }
+  for (size_t i = 0; i < configs.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (configs[i].name == configs[j].name) {
+        throw UsageError{fmt::format("{} and {} are both named \"{}\": give each run its own name (its --out folder)",
+                                     args.scenarios[j], args.scenarios[i], configs[i].name)};
+      }
+    }
+  }
+  std::vector<kubemind::report::RunReport> reports(configs.size());
+  std::vector<std::string> failures(configs.size());
+  const auto wall_start = std::chrono::steady_clock::now();
+  {
+    std::vector<std::thread> threads;
+    for (size_t i = 0; i < configs.size(); ++i) {
+      threads.emplace_back([&, i] {
+        try {
+          reports[i] = kubemind::scenario::run_scenario(configs[i]);
+        } catch (const std::exception& e) {
+          failures[i] = e.what();
+        }
+      });
+    }
+    for (std::thread& t : threads) t.join();
+  }
+  const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  for (size_t i = 0; i < configs.size(); ++i) {
+    if (!failures[i].empty()) throw std::runtime_error(configs[i].name + ": " + failures[i]);
+  }
+  std::vector<kubemind::report::ReportInput> inputs;
+  for (size_t i = 0; i < configs.size(); ++i) {
+    if (args.out_dir) kubemind::report::write_report_files(*args.out_dir + "/" + configs[i].name, reports[i]);
+    inputs.push_back({args.scenarios[i], kubemind::report::to_json(reports[i])});
+  }
+  const kubemind::report::Comparison comparison = kubemind::report::compare_reports(inputs);
+  if (args.quiet) return kExitOk;
+  std::string out;
+  if (args.format == "json") {
+    out = kubemind::report::comparison_to_json(comparison);
+  } else {
+    for (size_t i = 0; i < configs.size(); ++i) {
+      out += fmt::format("Findings: {}\n", configs[i].name);
+      if (reports[i].findings.empty()) out += "  (none)\n";
+      for (const auto& f : reports[i].findings) out += fmt::format("  - [{}] {}\n", f.severity, f.text);
+      out += "\n";
+    }
+    out += kubemind::report::comparison_to_text(comparison);
+  }
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  std::fflush(stdout);
+  fmt::print(stderr, "ran {} scenarios in {:.2f} s wall clock{}\n", configs.size(), wall_s,
+             args.out_dir ? fmt::format("; wrote {}/<scenario>/report.json, report.txt, timeseries.csv", *args.out_dir)
+                          : "");
+  return kExitOk;
+}
+
 int run(const Args& args) {
   if (is_eval_command(args.command)) return run_eval(args);
+  if (args.command == "compare") return run_compare(args);
+  if (args.command == "explain") return run_explain(args);
+  if (args.scenarios.size() > 1) return run_several(args);
   const std::string& path = args.scenarios.front();
   const kubemind::scenario::ScenarioConfig config = kubemind::scenario::load_scenario_file(path, args.load);
   if (args.command == "validate") {

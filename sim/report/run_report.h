@@ -60,8 +60,21 @@ struct Sli {
   Imbalance imbalance;
 };
 
+/// Seconds a pod spent in each cold-start stage (cluster::ColdStartBreakdown); stages it skipped are 0.
+struct ColdStartReport {
+  double pending_s = 0, node_provisioning_s = 0, admission_s = 0, image_pull_s = 0, weight_load_s = 0,
+         container_start_s = 0, warm_up_s = 0, readiness_wait_s = 0, endpoint_publish_s = 0;
+  double to_ready_s = 0;  // created -> Ready
+};
+
 struct PodReport {
   std::string name;
+  std::string deployment;         // empty for a bare pod
+  std::string node;               // empty if never scheduled
+  double created_s = 0.0;         // 0 for pods running when the run starts
+  std::optional<double> ready_s;  // first Ready (absent: never Ready)
+  std::optional<double> gone_s;   // process ended (absent: still running at the end)
+  std::optional<ColdStartReport> cold_start;  // absent for pods already running at t = 0
   uint64_t requests = 0;          // requests that reached the pod (after warm-up)
   double share = 0.0;             // requests / all requests that reached any pod
   double mean_queue_depth = 0.0;  // time-average over the measured span
@@ -70,6 +83,63 @@ struct PodReport {
   double cpu_utilization = 0.0;   // CPU used / CPU requested, measured span (what the HPA averages)
   double mean_batch_size = 0.0;   // requests per batch the GPU executed, whole run
   std::vector<uint64_t> batch_size_counts;  // [b] = batches of size b, whole run (index 0 unused)
+  double max_queue_depth = 0.0;   // most requests waiting at once, whole run
+};
+
+/// One node pool's use over the run: billed from each node's request to its removal (or the end).
+struct PoolReport {
+  std::string name;
+  std::string gpu_type;
+  int32_t nodes_at_end = 0;
+  double node_hours = 0.0;
+  double gpu_hours = 0.0;
+  double cost_usd = 0.0;
+};
+
+/// The cluster's capacity and cost. `unlimited`: the scenario has no cluster section (no pools).
+struct ClusterReport {
+  bool unlimited = true;
+  std::vector<PoolReport> pools;
+  double gpu_hours = 0.0;
+  double cost_usd = 0.0;
+  uint64_t pods_created = 0;       // during the run, initial pods included
+  uint64_t nodes_provisioned = 0;  // by the Cluster Autoscaler
+  uint64_t nodes_scaled_down = 0;
+  uint64_t spot_interruptions = 0;
+  uint64_t preemptions = 0;
+};
+
+struct ScalingMetricReport {
+  std::string metric;
+  double value = 0.0;  // as the controller saw it
+  double target = 0.0;
+  bool valid = true;
+};
+
+/// A decision that changed the replica count, or was held by a rule (from == to).
+struct ScalingEventReport {
+  double time_s = 0.0;
+  std::string controller;  // e.g. "hpa/inference", "keda/inference", "keda-hpa/inference"
+  int32_t from_replicas = 0;
+  int32_t to_replicas = 0;
+  std::string rule;        // the rule that decided, e.g. "ScaleDownStabilized"
+  std::vector<ScalingMetricReport> metrics;
+};
+
+/// What a controller saw of one metric at each of its syncs, next to the truth at that instant.
+/// NaN (JSON null) where unavailable: seen when the metric was missing, truth when unknowable.
+struct ControllerTraceReport {
+  std::string controller;
+  std::string metric;
+  std::string unit;  // "percent", "milli", "requests", ...
+  std::vector<double> time_s;
+  std::vector<double> seen;
+  std::vector<double> truth;
+};
+
+struct AutoscalingReport {
+  std::vector<ScalingEventReport> events;  // by time, then controller
+  std::vector<ControllerTraceReport> traces;
 };
 
 /// Per-interval series over the whole run (warm-up included so it can be seen). Row i covers
@@ -85,6 +155,17 @@ struct TimeSeries {
   std::vector<double> in_system_total;    // time-average requests waiting or in service
   std::vector<std::string> pod_names;     // the pods of pod_rps, in pods order
   std::vector<std::vector<double>> pod_rps;  // per pod: requests it answered per second
+  std::vector<std::string> deployment_names;  // the Deployments of the two series below, in order
+  std::vector<std::vector<double>> replicas;        // per Deployment: spec.replicas at the end of each row
+  std::vector<std::vector<double>> ready_replicas;  // per Deployment: Ready pods at the end of each row
+};
+
+/// One automatic finding: a plain-words statement about the run and the numbers it rests on.
+struct Finding {
+  std::string id;        // stable kind, e.g. "imbalance", "scaling-metric-blind", "idle-ready-pods"
+  std::string severity;  // "problem", "warning" or "info"
+  std::string text;      // one or two sentences citing the numbers
+  std::map<std::string, double> numbers;  // the numbers the text cites, by name
 };
 
 struct EngineStats {
@@ -97,6 +178,9 @@ struct RunReport {
   Sli sli;
   std::vector<PodReport> pods;
   TimeSeries timeseries;
+  ClusterReport cluster;
+  AutoscalingReport autoscaling;
+  std::vector<Finding> findings;  // computed from the rest by report::find_findings
   EngineStats engine;
 };
 

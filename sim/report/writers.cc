@@ -10,10 +10,12 @@
 #include <cstdio>
 #include <filesystem>
 #include <iterator>
+#include <limits>
 #include <optional>
 #include <stdexcept>
 #include <string_view>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -79,15 +81,19 @@ class JsonWriter {
   void element() { next_line(); }
 
   void value(uint64_t v) { fmt::format_to(std::back_inserter(out_), "{}", v); }
+  void value(int32_t v) { fmt::format_to(std::back_inserter(out_), "{}", v); }
+  /// Not an overload of value(): a string literal would convert to bool before string_view.
+  void boolean(bool v) { out_ += v ? "true" : "false"; }
   void value(double v) { append_json_number(out_, v); }
   void value(std::string_view s) { append_json_string(out_, s); }
   void value(const std::optional<double>& v) {
     if (v) {
       value(*v);
     } else {
-      out_ += "null";
+      null();
     }
   }
+  void null() { out_ += "null"; }
   /// A number array on one line: [1, 2.5, null].
   void value(const std::vector<double>& values) {
     out_ += '[';
@@ -223,12 +229,38 @@ void write_sli(JsonWriter& w, const Sli& sli) {
   w.end_object();
 }
 
+void write_cold_start(JsonWriter& w, const ColdStartReport& c) {
+  w.begin_object();
+  w.member("pending_s", c.pending_s);
+  w.member("node_provisioning_s", c.node_provisioning_s);
+  w.member("admission_s", c.admission_s);
+  w.member("image_pull_s", c.image_pull_s);
+  w.member("weight_load_s", c.weight_load_s);
+  w.member("container_start_s", c.container_start_s);
+  w.member("warm_up_s", c.warm_up_s);
+  w.member("readiness_wait_s", c.readiness_wait_s);
+  w.member("endpoint_publish_s", c.endpoint_publish_s);
+  w.member("to_ready_s", c.to_ready_s);
+  w.end_object();
+}
+
 void write_pods(JsonWriter& w, const std::vector<PodReport>& pods) {
   w.begin_array();
   for (const PodReport& p : pods) {
     w.element();
     w.begin_object();
     w.member("name", p.name);
+    w.member("deployment", p.deployment);
+    w.member("node", p.node);
+    w.member("created_s", p.created_s);
+    w.member("ready_s", p.ready_s);
+    w.member("gone_s", p.gone_s);
+    w.key("cold_start");
+    if (p.cold_start) {
+      write_cold_start(w, *p.cold_start);
+    } else {
+      w.null();
+    }
     w.member("requests", p.requests);
     w.member("share", p.share);
     w.member("mean_queue_depth", p.mean_queue_depth);
@@ -237,6 +269,7 @@ void write_pods(JsonWriter& w, const std::vector<PodReport>& pods) {
     w.member("cpu_utilization", p.cpu_utilization);
     w.member("mean_batch_size", p.mean_batch_size);
     w.member("batch_size_counts", p.batch_size_counts);
+    w.member("max_queue_depth", p.max_queue_depth);
     w.end_object();
   }
   w.end_array();
@@ -256,7 +289,110 @@ void write_timeseries(JsonWriter& w, const TimeSeries& t) {
   w.begin_object();
   for (size_t i = 0; i < t.pod_rps.size(); ++i) w.member(t.pod_names[i], t.pod_rps[i]);
   w.end_object();
+  if (!t.deployment_names.empty()) {  // no Deployments (bare pods only): both members are left out
+    SIM_CHECK(t.replicas.size() == t.deployment_names.size() && t.ready_replicas.size() == t.deployment_names.size(),
+              "a replicas series without a Deployment name");
+    w.key("replicas");
+    w.begin_object();
+    for (size_t i = 0; i < t.replicas.size(); ++i) w.member(t.deployment_names[i], t.replicas[i]);
+    w.end_object();
+    w.key("ready_replicas");
+    w.begin_object();
+    for (size_t i = 0; i < t.ready_replicas.size(); ++i) w.member(t.deployment_names[i], t.ready_replicas[i]);
+    w.end_object();
+  }
   w.end_object();
+}
+
+void write_cluster(JsonWriter& w, const ClusterReport& c) {
+  w.begin_object();
+  w.key("unlimited");
+  w.boolean(c.unlimited);
+  w.key("pools");
+  w.begin_array();
+  for (const PoolReport& p : c.pools) {
+    w.element();
+    w.begin_object();
+    w.member("name", p.name);
+    w.member("gpu_type", p.gpu_type);
+    w.member("nodes_at_end", p.nodes_at_end);
+    w.member("node_hours", p.node_hours);
+    w.member("gpu_hours", p.gpu_hours);
+    w.member("cost_usd", p.cost_usd);
+    w.end_object();
+  }
+  w.end_array();
+  w.member("gpu_hours", c.gpu_hours);
+  w.member("cost_usd", c.cost_usd);
+  w.member("pods_created", c.pods_created);
+  w.member("nodes_provisioned", c.nodes_provisioned);
+  w.member("nodes_scaled_down", c.nodes_scaled_down);
+  w.member("spot_interruptions", c.spot_interruptions);
+  w.member("preemptions", c.preemptions);
+  w.end_object();
+}
+
+void write_autoscaling(JsonWriter& w, const AutoscalingReport& a) {
+  w.begin_object();
+  w.key("events");
+  w.begin_array();
+  for (const ScalingEventReport& e : a.events) {
+    w.element();
+    w.begin_object();
+    w.member("time_s", e.time_s);
+    w.member("controller", e.controller);
+    w.member("from_replicas", e.from_replicas);
+    w.member("to_replicas", e.to_replicas);
+    w.member("rule", e.rule);
+    w.key("metrics");
+    w.begin_array();
+    for (const ScalingMetricReport& m : e.metrics) {
+      w.element();
+      w.begin_object();
+      w.member("metric", m.metric);
+      w.member("value", m.value);
+      w.member("target", m.target);
+      w.key("valid");
+      w.boolean(m.valid);
+      w.end_object();
+    }
+    w.end_array();
+    w.end_object();
+  }
+  w.end_array();
+  w.key("traces");
+  w.begin_array();
+  for (const ControllerTraceReport& t : a.traces) {
+    w.element();
+    w.begin_object();
+    w.member("controller", t.controller);
+    w.member("metric", t.metric);
+    w.member("unit", t.unit);
+    w.member("time_s", t.time_s);
+    w.member("seen", t.seen);
+    w.member("truth", t.truth);
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
+}
+
+/// [{id, severity, text, numbers {name: value}}], numbers by name (std::map order).
+void write_findings(JsonWriter& w, const std::vector<Finding>& findings) {
+  w.begin_array();
+  for (const Finding& f : findings) {
+    w.element();
+    w.begin_object();
+    w.member("id", f.id);
+    w.member("severity", f.severity);
+    w.member("text", f.text);
+    w.key("numbers");
+    w.begin_object();
+    for (const auto& [name, v] : f.numbers) w.member(name, v);
+    w.end_object();
+    w.end_object();
+  }
+  w.end_array();
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -337,6 +473,136 @@ void append_pods(std::string& out, const std::vector<PodReport>& pods) {
   }
 }
 
+void append_cluster(std::string& out, const ClusterReport& c) {
+  out += "Cluster\n";
+  size_t name_width = std::string_view("total").size();
+  size_t gpu_width = std::string_view("GPU").size();
+  for (const PoolReport& p : c.pools) {
+    name_width = std::max(name_width, p.name.size());
+    gpu_width = std::max(gpu_width, p.gpu_type.size());
+  }
+  auto it = std::back_inserter(out);
+  fmt::format_to(it, "  {:<{}}  {:<{}}  {:>12}  {:>10}  {:>10}  {:>10}\n", "pool", name_width, "GPU", gpu_width,
+                 "nodes at end", "node-hours", "GPU-hours", "cost $");
+  for (const PoolReport& p : c.pools) {
+    fmt::format_to(it, "  {:<{}}  {:<{}}  {:>12}  {:>10.3f}  {:>10.3f}  {:>10.2f}\n", p.name, name_width,
+                   p.gpu_type.empty() ? "-" : p.gpu_type, gpu_width, p.nodes_at_end, p.node_hours, p.gpu_hours,
+                   p.cost_usd);
+  }
+  fmt::format_to(it, "  {:<{}}  {:<{}}  {:>12}  {:>10}  {:>10.3f}  {:>10.2f}\n", "total", name_width, "", gpu_width, "",
+                 "", c.gpu_hours, c.cost_usd);
+  fmt::format_to(it, "  pods created {} | nodes provisioned {}, scaled down {} | spot interruptions {} | preemptions {}\n",
+                 c.pods_created, c.nodes_provisioned, c.nodes_scaled_down, c.spot_interruptions, c.preemptions);
+}
+
+/// One row per pod that started during the run: seconds in each stage, then created -> Ready.
+void append_cold_starts(std::string& out, const std::vector<PodReport>& pods) {
+  size_t name_width = std::string_view("pod").size();
+  size_t count = 0;
+  for (const PodReport& p : pods) {
+    if (!p.cold_start) continue;
+    ++count;
+    name_width = std::max(name_width, p.name.size());
+  }
+  if (count == 0) return;
+  auto it = std::back_inserter(out);
+  out += "Cold starts (s)\n";
+  fmt::format_to(it, "  {:<{}}  {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}  {:>9}\n", "pod", name_width,
+                 "pending", "provision", "admission", "image", "weights", "start", "warm-up", "readiness", "endpoint",
+                 "to Ready");
+  for (const PodReport& p : pods) {
+    if (!p.cold_start) continue;
+    const ColdStartReport& c = *p.cold_start;
+    fmt::format_to(it, "  {:<{}}  {:>9.2f} {:>9.2f} {:>9.2f} {:>9.2f} {:>9.2f} {:>9.2f} {:>9.2f} {:>9.2f} {:>9.2f}  {:>9.2f}\n",
+                   p.name, name_width, c.pending_s, c.node_provisioning_s, c.admission_s, c.image_pull_s,
+                   c.weight_load_s, c.container_start_s, c.warm_up_s, c.readiness_wait_s, c.endpoint_publish_s,
+                   c.to_ready_s);
+  }
+  out += '\n';
+}
+
+/// A metric value in its unit: "31.0 %", "250 milli", "12.5 requests", "7" (no unit).
+std::string with_unit(double v, std::string_view unit) {
+  if (!std::isfinite(v)) return "n/a";
+  if (unit == "percent") return fmt::format("{:.1f} %", v);
+  if (unit.empty()) return fmt::format("{:.4g}", v);
+  return fmt::format("{:.4g} {}", v, unit);
+}
+
+/// Mean of the finite values and how many there were.
+std::pair<double, size_t> finite_mean(const std::vector<double>& values) {
+  double sum = 0.0;
+  size_t n = 0;
+  for (const double v : values) {
+    if (!std::isfinite(v)) continue;
+    sum += v;
+    ++n;
+  }
+  return {n > 0 ? sum / static_cast<double>(n) : std::numeric_limits<double>::quiet_NaN(), n};
+}
+
+constexpr size_t kMaxEventsListed = 50;
+
+void append_autoscaling(std::string& out, const AutoscalingReport& a) {
+  if (a.events.empty() && a.traces.empty()) return;
+  auto it = std::back_inserter(out);
+  fmt::format_to(it, "Autoscaling: {} scaling event{}\n", a.events.size(), a.events.size() == 1 ? "" : "s");
+  if (!a.events.empty()) {
+    size_t controller_width = std::string_view("controller").size();
+    size_t rule_width = std::string_view("rule").size();
+    const size_t listed = std::min(a.events.size(), kMaxEventsListed);
+    for (size_t i = 0; i < listed; ++i) {
+      controller_width = std::max(controller_width, a.events[i].controller.size());
+      rule_width = std::max(rule_width, a.events[i].rule.size());
+    }
+    fmt::format_to(it, "  {:>10}  {:<{}}  {:>12}  {:<{}}  {}\n", "time s", "controller", controller_width, "replicas",
+                   "rule", rule_width, "metrics (seen / target)");
+    for (size_t i = 0; i < listed; ++i) {
+      const ScalingEventReport& e = a.events[i];
+      std::string metrics;
+      for (const ScalingMetricReport& m : e.metrics) {
+        if (!metrics.empty()) metrics += ", ";
+        if (m.valid) {
+          fmt::format_to(std::back_inserter(metrics), "{} {:.4g} / {:.4g}", m.metric, m.value, m.target);
+        } else {
+          fmt::format_to(std::back_inserter(metrics), "{} invalid", m.metric);
+        }
+      }
+      fmt::format_to(it, "  {:>10.1f}  {:<{}}  {:>12}  {:<{}}  {}\n", e.time_s, e.controller, controller_width,
+                     fmt::format("{} -> {}", e.from_replicas, e.to_replicas), e.rule.empty() ? "-" : e.rule,
+                     rule_width, metrics.empty() ? "-" : metrics);
+    }
+    if (a.events.size() > listed) {
+      fmt::format_to(it, "  ... {} more event{} not listed (all are in report.json)\n", a.events.size() - listed,
+                     a.events.size() - listed == 1 ? "" : "s");
+    }
+  }
+  for (const ControllerTraceReport& t : a.traces) {
+    const auto [seen, seen_n] = finite_mean(t.seen);
+    const auto [truth, truth_n] = finite_mean(t.truth);
+    // The target: from the last event of this controller that carried this metric.
+    std::optional<double> target;
+    for (const ScalingEventReport& e : a.events) {
+      if (e.controller != t.controller) continue;
+      for (const ScalingMetricReport& m : e.metrics) {
+        if (m.metric == t.metric) target = m.target;
+      }
+    }
+    const size_t syncs = t.time_s.size();
+    std::string detail = seen_n == syncs ? fmt::format("mean over {} syncs", syncs)
+                                         : fmt::format("mean over {} of {} syncs", seen_n, syncs);
+    if (target) detail += fmt::format("; target {}", with_unit(*target, t.unit));
+    if (seen_n == 0) {
+      fmt::format_to(it, "  {} saw no {} at any of its {} syncs, truth {}\n", t.controller, t.metric, syncs,
+                     truth_n > 0 ? with_unit(truth, t.unit) : "unknown");
+    } else {
+      fmt::format_to(it, "  {} saw {} {} ({}), truth {}\n", t.controller, t.metric, with_unit(seen, t.unit), detail,
+                     truth_n > 0 ? with_unit(truth, t.unit) : "unknown");
+    }
+  }
+  out += '\n';
+}
+
 // ---------------------------------------------------------------------------------------------------
 // CSV
 
@@ -378,6 +644,12 @@ std::string to_json(const RunReport& report) {
   write_pods(w, report.pods);
   w.key("timeseries");
   write_timeseries(w, report.timeseries);
+  w.key("cluster");
+  write_cluster(w, report.cluster);
+  w.key("autoscaling");
+  write_autoscaling(w, report.autoscaling);
+  w.key("findings");
+  write_findings(w, report.findings);
   w.key("engine");
   w.begin_object();
   w.member("events", report.engine.events);
@@ -405,7 +677,16 @@ std::string to_text(const RunReport& report) {
   out += '\n';
   append_pods(out, report.pods);
   out += '\n';
+  append_cold_starts(out, report.pods);
+  if (!report.cluster.unlimited) {
+    append_cluster(out, report.cluster);
+    out += '\n';
+  }
+  append_autoscaling(out, report.autoscaling);
   fmt::format_to(it, "Engine\n  events  {}\n", report.engine.events);
+  out += "\nFindings\n";
+  if (report.findings.empty()) out += "  (none)\n";
+  for (const Finding& f : report.findings) fmt::format_to(it, "  - [{}] {}\n", f.severity, f.text);
   return out;
 }
 
@@ -419,6 +700,19 @@ std::string to_csv(const TimeSeries& series) {
     columns.push_back(&series.pod_rps[i]);
     out += ",rps_";
     out += series.pod_names[i];  // DNS-1123 labels: no comma or quote to escape
+  }
+  SIM_CHECK(series.replicas.size() == series.deployment_names.size() &&
+                series.ready_replicas.size() == series.deployment_names.size(),
+            "a replicas column without a Deployment name");
+  for (size_t i = 0; i < series.replicas.size(); ++i) {
+    columns.push_back(&series.replicas[i]);
+    out += ",replicas:";
+    out += series.deployment_names[i];  // DNS-1123 names too
+  }
+  for (size_t i = 0; i < series.ready_replicas.size(); ++i) {
+    columns.push_back(&series.ready_replicas[i]);
+    out += ",ready_replicas:";
+    out += series.deployment_names[i];
   }
   out += '\n';
   const size_t rows = series.time_s.size();

@@ -2,7 +2,9 @@
 #pragma once
 // Report writers: JSON for machines, a table for humans, CSV for the time series.
 // Determinism: fixed key order (member order of run_report.h), numbers formatted by fmt's shortest
-// round-trip form, non-finite numbers and absent optionals written as null. No wall-clock time.
+// round-trip form, non-finite numbers and absent optionals written as null (a pod's ready_s, gone_s,
+// cold_start too). The one member left out: timeseries.replicas / ready_replicas when the run has
+// no Deployments. No wall-clock time.
 
 #include <string>
 
@@ -13,7 +15,9 @@ namespace kubemind::report {
 /// The JSON report, 2-space indented, ending in a newline. report.config_json is embedded verbatim
 /// (re-indented) as the value of "config".
 std::string to_json(const RunReport& report);
-/// A readable summary table (no time series), ending in a newline.
+/// A readable summary (no time series), ending in a newline: requests, latency, SLO, balance, pods,
+/// then cold starts (pods that started during the run), the cluster (unless unlimited) and the
+/// autoscaling events (the first 50) with each controller trace's mean view against the truth.
 std::string to_text(const RunReport& report);
 /// The time series as CSV: a header row then one row per interval.
 std::string to_csv(const TimeSeries& series);

@@ -50,8 +50,21 @@ RunReport sample_report() {
   r.sli.wait_ms = {1e-300, 5.678, 0.2345};
   r.sli.throughput_rps = 21.636363636363637;
   r.sli.slo = {50.0, 0.987654321};
-  r.pods = {{"pod-a", 700, 700.0 / 1196.0, 0.125, 0.5, 1, 0.25, 1.5, {0, 2, 1}},
-            {"pod-with-a-long-name", 496, 496.0 / 1196.0, 2.0 / 7.0, 0.0625, 0, 0.0, 0.0, {}}};
+  r.pods.resize(2);
+  r.pods[0].name = "pod-a";
+  r.pods[0].requests = 700;
+  r.pods[0].share = 700.0 / 1196.0;
+  r.pods[0].mean_queue_depth = 0.125;
+  r.pods[0].utilization = 0.5;
+  r.pods[0].connections = 1;
+  r.pods[0].cpu_utilization = 0.25;
+  r.pods[0].mean_batch_size = 1.5;
+  r.pods[0].batch_size_counts = {0, 2, 1};
+  r.pods[1].name = "pod-with-a-long-name";
+  r.pods[1].requests = 496;
+  r.pods[1].share = 496.0 / 1196.0;
+  r.pods[1].mean_queue_depth = 2.0 / 7.0;
+  r.pods[1].utilization = 0.0625;
   r.timeseries.interval_s = 1.0;
   r.timeseries.time_s = {1, 2, 3};
   r.timeseries.rps = {20, 21.5, 19};
@@ -101,7 +114,8 @@ struct ScratchDir {
 
 TEST_CASE("the JSON report keeps the member order of run_report.h", "[report][json]") {
   const ordered_json j = ordered_json::parse(to_json(sample_report()));
-  CHECK(keys_of(j) == std::vector<std::string>{"scenario", "config", "sli", "pods", "timeseries", "engine"});
+  CHECK(keys_of(j) == std::vector<std::string>{"scenario", "config", "sli", "pods", "timeseries", "cluster",
+                                               "autoscaling", "findings", "engine"});
   CHECK(keys_of(j["scenario"]) == std::vector<std::string>{"name", "seed", "duration_s", "warmup_s"});
   CHECK(keys_of(j["sli"]) ==
         std::vector<std::string>{"requests", "latency_ms", "wait_ms", "throughput_rps", "served_rps", "slo",
@@ -116,8 +130,9 @@ TEST_CASE("the JSON report keeps the member order of run_report.h", "[report][js
   CHECK(keys_of(j["sli"]["wait_ms"]) == std::vector<std::string>{"mean", "p99", "waited_fraction"});
   CHECK(keys_of(j["sli"]["slo"]) == std::vector<std::string>{"target_ms", "attainment"});
   CHECK(keys_of(j["pods"][0]) ==
-        std::vector<std::string>{"name", "requests", "share", "mean_queue_depth", "utilization", "connections",
-                                 "cpu_utilization", "mean_batch_size", "batch_size_counts"});
+        std::vector<std::string>{"name", "deployment", "node", "created_s", "ready_s", "gone_s", "cold_start",
+                                 "requests", "share", "mean_queue_depth", "utilization", "connections",
+                                 "cpu_utilization", "mean_batch_size", "batch_size_counts", "max_queue_depth"});
   CHECK(keys_of(j["timeseries"]) ==
         std::vector<std::string>{"interval_s", "time_s", "rps", "completed_rps", "latency_mean_ms",
                                  "latency_p99_ms", "queue_depth_total", "in_system_total", "pod_rps"});
@@ -241,7 +256,16 @@ TEST_CASE("the JSON layout is fixed: 2-space indent, number arrays on one line",
   r.config_json = "{\n  \"seed\": 7\n}";
   r.sli.requests.sent = 3;
   r.sli.slo.target_ms = 10.0;
-  r.timeseries = {1.0, {1, 2}, {1.5, 1}, {1, 0}, {2.25, 0}, {3, 0}, {0, 0}, {0.5, 0}, {"p"}, {{1, 0}}};
+  r.timeseries.interval_s = 1.0;
+  r.timeseries.time_s = {1, 2};
+  r.timeseries.rps = {1.5, 1};
+  r.timeseries.completed_rps = {1, 0};
+  r.timeseries.latency_mean_ms = {2.25, 0};
+  r.timeseries.latency_p99_ms = {3, 0};
+  r.timeseries.queue_depth_total = {0, 0};
+  r.timeseries.in_system_total = {0.5, 0};
+  r.timeseries.pod_names = {"p"};
+  r.timeseries.pod_rps = {{1, 0}};
   r.engine.events = 42;
   const std::string expected = R"({
   "scenario": {
@@ -302,6 +326,22 @@ TEST_CASE("the JSON layout is fixed: 2-space indent, number arrays on one line",
       "p": [1, 0]
     }
   },
+  "cluster": {
+    "unlimited": true,
+    "pools": [],
+    "gpu_hours": 0,
+    "cost_usd": 0,
+    "pods_created": 0,
+    "nodes_provisioned": 0,
+    "nodes_scaled_down": 0,
+    "spot_interruptions": 0,
+    "preemptions": 0
+  },
+  "autoscaling": {
+    "events": [],
+    "traces": []
+  },
+  "findings": [],
   "engine": {
     "events": 42
   }
@@ -359,6 +399,260 @@ TEST_CASE("the text summary names every pod and shows the latency percentiles", 
   CHECK(to_text(r).find("SLO: none set\n") != std::string::npos);
 }
 
+/// A report with a cluster, two Deployments, cold starts and autoscaling, every value chosen by hand.
+RunReport cluster_report() {
+  RunReport r;
+  r.scenario = {"scale-up", 3, 600.0, 0.0};
+  r.pods.resize(2);
+  r.pods[0].name = "web-0";
+  r.pods[0].deployment = "web";
+  r.pods[0].node = "gpu-a100-0";
+  r.pods[0].requests = 10;
+  r.pods[0].share = 1.0;
+  r.pods[0].max_queue_depth = 7.0;
+  r.pods[1].name = "web-1";
+  r.pods[1].deployment = "web";
+  r.pods[1].node = "gpu-a100-1";
+  r.pods[1].created_s = 15.0;
+  r.pods[1].ready_s = 107.0;
+  r.pods[1].gone_s = 500.5;
+  r.pods[1].cold_start = ColdStartReport{0.5, 30, 0.25, 12, 45.5, 1, 2, 0, 0.75, 92};  // stages sum to 92
+  r.timeseries.interval_s = 300.0;
+  r.timeseries.time_s = {300, 600};
+  r.timeseries.rps = {1, 2};
+  r.timeseries.completed_rps = {1, 2};
+  r.timeseries.latency_mean_ms = {5, 6};
+  r.timeseries.latency_p99_ms = {7, 8};
+  r.timeseries.queue_depth_total = {0, 0.5};
+  r.timeseries.in_system_total = {1, 1.5};
+  r.timeseries.deployment_names = {"web", "chat"};
+  r.timeseries.replicas = {{2, 4}, {1, 1}};
+  r.timeseries.ready_replicas = {{1, 4}, {1, 0}};
+  r.cluster.unlimited = false;
+  r.cluster.pools = {{"gpu-a100", "A100", 3, 12.5, 25.0, 50.0}, {"cpu", "", 2, 4.0, 0.0, 0.4}};
+  r.cluster.gpu_hours = 25.0;
+  r.cluster.cost_usd = 50.4;
+  r.cluster.pods_created = 5;
+  r.cluster.nodes_provisioned = 3;
+  r.cluster.nodes_scaled_down = 1;
+  r.cluster.spot_interruptions = 2;
+  r.cluster.preemptions = 0;
+  r.autoscaling.events = {{15.0, "hpa/web", 2, 4, "ScaleUpLimit", {{"cpu", 75, 60, true}}},
+                          {330.0, "keda-hpa/chat", 4, 4, "ScaleDownStabilized", {{"queue", 0, 10, false}}}};
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  r.autoscaling.traces = {{"hpa/web", "cpu", "percent", {15, 30, 45}, {30, 32, nan}, {40, 50, 45}},
+                          {"keda/chat", "queue", "requests", {30, 60}, {nan, nan}, {nan, nan}}};
+  return r;
+}
+
+TEST_CASE("pods carry their Deployment, node, lifetime and cold-start stages", "[report][json]") {
+  const std::string text = to_json(cluster_report());
+  CHECK(text.find(R"(    {
+      "name": "web-0",
+      "deployment": "web",
+      "node": "gpu-a100-0",
+      "created_s": 0,
+      "ready_s": null,
+      "gone_s": null,
+      "cold_start": null,
+      "requests": 10,)") != std::string::npos);
+  CHECK(text.find(R"(      "batch_size_counts": [],
+      "max_queue_depth": 7
+    },)") != std::string::npos);
+  CHECK(text.find(R"(      "name": "web-1",
+      "deployment": "web",
+      "node": "gpu-a100-1",
+      "created_s": 15,
+      "ready_s": 107,
+      "gone_s": 500.5,
+      "cold_start": {
+        "pending_s": 0.5,
+        "node_provisioning_s": 30,
+        "admission_s": 0.25,
+        "image_pull_s": 12,
+        "weight_load_s": 45.5,
+        "container_start_s": 1,
+        "warm_up_s": 2,
+        "readiness_wait_s": 0,
+        "endpoint_publish_s": 0.75,
+        "to_ready_s": 92
+      },
+      "requests": 0,)") != std::string::npos);
+}
+
+TEST_CASE("replica series are objects keyed by Deployment, left out without Deployments", "[report][json]") {
+  RunReport r = cluster_report();
+  CHECK(to_json(r).find(R"(    "pod_rps": {},
+    "replicas": {
+      "web": [2, 4],
+      "chat": [1, 1]
+    },
+    "ready_replicas": {
+      "web": [1, 4],
+      "chat": [1, 0]
+    }
+  },
+  "cluster": {)") != std::string::npos);
+  r.timeseries.deployment_names.clear();
+  r.timeseries.replicas.clear();
+  r.timeseries.ready_replicas.clear();
+  const ordered_json j = ordered_json::parse(to_json(r));
+  CHECK(!j["timeseries"].contains("replicas"));
+  CHECK(!j["timeseries"].contains("ready_replicas"));
+  CHECK(keys_of(j["timeseries"]).back() == "pod_rps");
+}
+
+TEST_CASE("the cluster and autoscaling objects sit between timeseries and engine", "[report][json]") {
+  const std::string text = to_json(cluster_report());
+  CHECK(text.find(R"(  "cluster": {
+    "unlimited": false,
+    "pools": [
+      {
+        "name": "gpu-a100",
+        "gpu_type": "A100",
+        "nodes_at_end": 3,
+        "node_hours": 12.5,
+        "gpu_hours": 25,
+        "cost_usd": 50
+      },
+      {
+        "name": "cpu",
+        "gpu_type": "",
+        "nodes_at_end": 2,
+        "node_hours": 4,
+        "gpu_hours": 0,
+        "cost_usd": 0.4
+      }
+    ],
+    "gpu_hours": 25,
+    "cost_usd": 50.4,
+    "pods_created": 5,
+    "nodes_provisioned": 3,
+    "nodes_scaled_down": 1,
+    "spot_interruptions": 2,
+    "preemptions": 0
+  },
+  "autoscaling": {
+    "events": [
+      {
+        "time_s": 15,
+        "controller": "hpa/web",
+        "from_replicas": 2,
+        "to_replicas": 4,
+        "rule": "ScaleUpLimit",
+        "metrics": [
+          {
+            "metric": "cpu",
+            "value": 75,
+            "target": 60,
+            "valid": true
+          }
+        ]
+      },
+      {
+        "time_s": 330,
+        "controller": "keda-hpa/chat",
+        "from_replicas": 4,
+        "to_replicas": 4,
+        "rule": "ScaleDownStabilized",
+        "metrics": [
+          {
+            "metric": "queue",
+            "value": 0,
+            "target": 10,
+            "valid": false
+          }
+        ]
+      }
+    ],
+    "traces": [
+      {
+        "controller": "hpa/web",
+        "metric": "cpu",
+        "unit": "percent",
+        "time_s": [15, 30, 45],
+        "seen": [30, 32, null],
+        "truth": [40, 50, 45]
+      },
+      {
+        "controller": "keda/chat",
+        "metric": "queue",
+        "unit": "requests",
+        "time_s": [30, 60],
+        "seen": [null, null],
+        "truth": [null, null]
+      }
+    ]
+  },
+  "findings": [],
+  "engine": {
+    "events": 0
+  }
+}
+)") != std::string::npos);
+  const ordered_json j = ordered_json::parse(text);  // and it parses
+  CHECK(j["cluster"]["pools"].size() == 2);
+}
+
+TEST_CASE("the CSV adds replicas and ready replicas columns per Deployment", "[report][csv]") {
+  const std::string csv = to_csv(cluster_report().timeseries);
+  CHECK(csv ==
+        "time_s,rps,completed_rps,latency_mean_ms,latency_p99_ms,queue_depth_total,in_system_total,"
+        "replicas:web,replicas:chat,ready_replicas:web,ready_replicas:chat\n"
+        "300,1,1,5,7,0,1,2,1,1,1\n"
+        "600,2,2,6,8,0.5,1.5,4,1,4,0\n");
+}
+
+TEST_CASE("the text report shows the cluster, the cold starts and the autoscaling", "[report][text]") {
+  const std::string text = to_text(cluster_report());
+  CHECK(text.find("Cold starts (s)\n"
+                  "  pod      pending provision admission     image   weights     start   warm-up readiness  endpoint"
+                  "   to Ready\n"
+                  "  web-1       0.50     30.00      0.25     12.00     45.50      1.00      2.00      0.00      0.75"
+                  "      92.00\n\n") != std::string::npos);
+  // web-0 was running at t = 0: in the pod table, not in the cold-start table.
+  const size_t cold = text.find("Cold starts (s)\n");
+  CHECK(text.find("web-0") < cold);
+  CHECK(text.find("web-0", cold) == std::string::npos);
+  CHECK(text.find("Cluster\n"
+                  "  pool      GPU   nodes at end  node-hours   GPU-hours      cost $\n"
+                  "  gpu-a100  A100             3      12.500      25.000       50.00\n"
+                  "  cpu       -                2       4.000       0.000        0.40\n"
+                  "  total                                         25.000       50.40\n"
+                  "  pods created 5 | nodes provisioned 3, scaled down 1 | spot interruptions 2 | preemptions 0\n\n") !=
+        std::string::npos);
+  // Mean of the valid syncs only: (30 + 32) / 2 = 31 of 3 syncs; truth (40 + 50 + 45) / 3 = 45; target
+  // from hpa/web's event. keda/chat never saw its metric.
+  CHECK(text.find("Autoscaling: 2 scaling events\n"
+                  "      time s  controller         replicas  rule                 metrics (seen / target)\n"
+                  "        15.0  hpa/web              2 -> 4  ScaleUpLimit         cpu 75 / 60\n"
+                  "       330.0  keda-hpa/chat        4 -> 4  ScaleDownStabilized  queue invalid\n"
+                  "  hpa/web saw cpu 31.0 % (mean over 2 of 3 syncs; target 60.0 %), truth 45.0 %\n"
+                  "  keda/chat saw no queue at any of its 2 syncs, truth unknown\n\n"
+                  "Engine\n") != std::string::npos);
+
+  SECTION("an unlimited cluster and no autoscaling print neither block") {
+    RunReport r = cluster_report();
+    r.cluster.unlimited = true;
+    r.autoscaling = {};
+    const std::string plain = to_text(r);
+    CHECK(plain.find("Cluster") == std::string::npos);
+    CHECK(plain.find("Autoscaling") == std::string::npos);
+  }
+}
+
+TEST_CASE("the text report lists the first 50 scaling events and counts the rest", "[report][text]") {
+  RunReport r;
+  for (int i = 0; i < 53; ++i) {
+    r.autoscaling.events.push_back({static_cast<double>(15 * i), "hpa/a", i, i + 1, "", {}});
+  }
+  const std::string text = to_text(r);
+  CHECK(text.find("Autoscaling: 53 scaling events\n") != std::string::npos);
+  CHECK(text.find("\n       735.0  hpa/a           49 -> 50  -     -\n") != std::string::npos);  // the 50th (i = 49)
+  CHECK(text.find("50 -> 51") == std::string::npos);
+  CHECK(text.find("  ... 3 more events not listed (all are in report.json)\n") != std::string::npos);
+}
+
 TEST_CASE("report files are written whole and equal the string writers", "[report][files]") {
   const ScratchDir scratch("whole");
   const fs::path dir = scratch.path / "nested" / "out";
@@ -408,6 +702,44 @@ TEST_CASE("a rename that fails removes the temporaries and the files already ren
   }
   CHECK(names_in(scratch.path) == std::set<std::string>{"timeseries.csv"});
   CHECK(names_in(scratch.path / "timeseries.csv") == std::set<std::string>{"keep"});
+}
+
+TEST_CASE("findings are written after autoscaling with their numbers by name", "[report][json]") {
+  RunReport r = sample_report();
+  r.findings = {{"imbalance", "problem", "92% of requests went to \"p0\"", {{"top_share", 0.92}, {"connections", 1}}},
+                {"cost", "info", "no numbers", {}}};
+  const std::string text = to_json(r);
+  CHECK(text.find(R"(  "findings": [
+    {
+      "id": "imbalance",
+      "severity": "problem",
+      "text": "92% of requests went to \"p0\"",
+      "numbers": {
+        "connections": 1,
+        "top_share": 0.92
+      }
+    },
+    {
+      "id": "cost",
+      "severity": "info",
+      "text": "no numbers",
+      "numbers": {}
+    }
+  ],
+  "engine": {)") != std::string::npos);
+  const ordered_json j = ordered_json::parse(text);
+  CHECK(keys_of(j["findings"][0]) == std::vector<std::string>{"id", "severity", "text", "numbers"});
+  CHECK(j["findings"][0]["numbers"]["top_share"].get<double>() == 0.92);
+}
+
+TEST_CASE("the text report ends with a Findings block, one tagged bullet each", "[report][text]") {
+  RunReport r = sample_report();
+  CHECK(to_text(r).ends_with("Engine\n  events  98765\n\nFindings\n  (none)\n"));
+  r.findings = {{"imbalance", "problem", "92% of requests went to 1 of 6 pods.", {{"top_share", 0.92}}},
+                {"cost", "info", "The cluster used 25.0 GPU-hours, costing $50.40.", {}}};
+  CHECK(to_text(r).ends_with("\nFindings\n"
+                             "  - [problem] 92% of requests went to 1 of 6 pods.\n"
+                             "  - [info] The cluster used 25.0 GPU-hours, costing $50.40.\n"));
 }
 
 }  // namespace
