@@ -13,6 +13,7 @@ packages=(
   libboost-dev libboost-graph-dev libboost-random-dev libeigen3-dev libfmt-dev nlohmann-json3-dev
   catch2 libbenchmark-dev
   pybind11-dev python3-pybind11 python3-dev
+  python3-matplotlib python3-numpy python3-pytest
 )
 
 sudo_if_needed() {

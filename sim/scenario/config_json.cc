@@ -4,6 +4,8 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "sim/scenario/control_readers.h"
+#include "sim/scenario/load_autoscalers.h"
 #include "sim/scenario/schema_v1.h"
 
 namespace kubemind::scenario {
@@ -23,7 +25,9 @@ Ordered grpc_json(const net::ServerTransportConfig& g) {
   return out;
 }
 
-Ordered server_json(const serve::InferenceServerConfig& server, const net::ServerTransportConfig& grpc) {
+/// Server and pod requests: cpu is the server's own request; memory (bytes) and GPUs are the pod's.
+Ordered server_json(const serve::InferenceServerConfig& server, const net::ServerTransportConfig& grpc,
+                    const cluster::Resources& requests) {
   using serve::ServiceDistribution;
   Ordered out = Ordered::object();
   // With a model the mean comes from its profile; writing mean_ms as well would not load again.
@@ -36,7 +40,9 @@ Ordered server_json(const serve::InferenceServerConfig& server, const net::Serve
     out["dynamic_batching"] = Ordered{{"preferred_batch_size", server.dynamic_batching.preferred_batch_sizes},
                                       {"max_queue_delay_microseconds", server.dynamic_batching.max_queue_delay_us}};
   }
-  out["resources"] = Ordered{{"requests", Ordered{{"cpu", server.cpu.request_cores}}}};
+  out["resources"] = Ordered{{"requests", Ordered{{"cpu", server.cpu.request_cores},
+                                                  {"memory", requests.memory_bytes},
+                                                  {"nvidia.com/gpu", requests.gpus}}}};
   out["cpu"] = Ordered{{"baseline_cores", server.cpu.baseline_cores},
                        {"preprocess_ms", server.cpu.preprocess_cpu_ms},
                        {"postprocess_ms", server.cpu.postprocess_cpu_ms}};
@@ -49,6 +55,122 @@ Ordered server_json(const serve::InferenceServerConfig& server, const net::Serve
   out["service_time"] = std::move(service);
   out["grpc"] = grpc_json(grpc);
   return out;
+}
+
+double seconds(cluster::Duration d) { return d.seconds_f(); }
+double gigabytes(int64_t bytes) { return static_cast<double>(bytes) / 1e9; }
+
+Ordered int_or_percent_json(cluster::IntOrPercent v) {
+  return v.percent ? Ordered(std::to_string(v.value) + "%") : Ordered(v.value);
+}
+
+/// The `pod` block: every field written out; nodeSelector is folded into the affinity terms.
+Ordered pod_json(const cluster::PodSpec& p) {
+  Ordered out = Ordered::object();
+  out["priority"] = p.priority;
+  Ordered tolerations = Ordered::array();
+  for (const auto& t : p.tolerations) {
+    Ordered entry{{"key", t.key}, {"operator", name_of(toleration_operators(), t.op)}};
+    if (t.op == cluster::Toleration::Operator::kEqual) entry["value"] = t.value;
+    if (!t.any_effect) entry["effect"] = name_of(taint_effects(), t.effect);
+    tolerations.push_back(std::move(entry));
+  }
+  out["tolerations"] = std::move(tolerations);
+  if (!p.required_node_affinity.empty()) {
+    Ordered terms = Ordered::array();
+    for (const auto& term : p.required_node_affinity) {
+      Ordered expressions = Ordered::array();
+      for (const auto& req : term) {
+        Ordered e{{"key", req.key}, {"operator", name_of(node_selector_operators(), req.op)}};
+        if (!req.values.empty()) e["values"] = req.values;
+        expressions.push_back(std::move(e));
+      }
+      terms.push_back(Ordered{{"matchExpressions", std::move(expressions)}});
+    }
+    out["affinity"] = Ordered{
+        {"nodeAffinity",
+         Ordered{{"requiredDuringSchedulingIgnoredDuringExecution", Ordered{{"nodeSelectorTerms", std::move(terms)}}}}}};
+  }
+  Ordered spread = Ordered::array();
+  for (const auto& c : p.topology_spread) {
+    spread.push_back(Ordered{{"maxSkew", c.max_skew},
+                             {"topologyKey", c.topology_key},
+                             {"whenUnsatisfiable", name_of(when_unsatisfiable_names(), c.when_unsatisfiable)}});
+  }
+  out["topologySpreadConstraints"] = std::move(spread);
+  if (p.has_readiness_probe) {
+    out["readinessProbe"] = Ordered{{"initialDelaySeconds", p.readiness_probe.initial_delay_seconds},
+                                    {"periodSeconds", p.readiness_probe.period_seconds},
+                                    {"successThreshold", p.readiness_probe.success_threshold}};
+  } else {
+    out["readinessProbe"] = nullptr;
+  }
+  out["terminationGracePeriodSeconds"] = p.termination_grace_period.ns / 1'000'000'000;
+  out["lifecycle"] = Ordered{{"preStop", Ordered{{"sleep", Ordered{{"seconds", p.pre_stop_sleep.ns / 1'000'000'000}}}}}};
+  out["image"] = Ordered{{"name", p.image}, {"size_gb", gigabytes(p.image_size_bytes)}};
+  out["container_start_s"] = seconds(p.container_start);
+  out["weights"] = Ordered{{"size_gb", gigabytes(p.weights_bytes)},
+                           {"load_gb_per_s", p.weight_load_bandwidth_bytes_per_s / 1e9},
+                           {"load", name_of(weight_loads(), p.weight_load)}};
+  out["warm_up_s"] = seconds(p.warm_up);
+  out["drain"] = name_of(drain_modes(), p.drain);
+  return out;
+}
+
+Ordered node_pool_json(const cluster::NodePoolConfig& p) {
+  Ordered taints = Ordered::array();
+  for (const auto& t : p.taints) {
+    taints.push_back(Ordered{{"key", t.key}, {"value", t.value}, {"effect", name_of(taint_effects(), t.effect)}});
+  }
+  Ordered out{{"name", p.name},
+              {"zone", p.zone},
+              {"gpu_type", p.gpu_type},
+              {"gpus", p.gpu_count},
+              {"cpu", std::to_string(p.allocatable_cpu_millicores) + "m"},
+              {"memory", p.allocatable_memory_bytes},
+              {"taints", std::move(taints)}};
+  if (!p.labels.empty()) {
+    Ordered labels = Ordered::object();
+    for (const auto& [key, value] : p.labels) labels[key] = value;
+    out["labels"] = std::move(labels);
+  }
+  const Ordered rest{{"spot", p.spot},
+                     {"hourly_price_usd", p.hourly_price_usd},
+                     {"initial_nodes", p.initial_nodes},
+                     {"min_nodes", p.min_nodes},
+                     {"max_nodes", p.max_nodes},
+                     {"provision_delay_s", seconds(p.provision_delay)},
+                     {"image_pull_mb_per_s", p.image_pull_bandwidth_bytes_per_s / 1e6},
+                     {"cached_images", p.cached_images},
+                     {"spot_notice_s", seconds(p.spot_notice)}};
+  for (const auto& item : rest.items()) out[item.key()] = item.value();
+  return out;
+}
+
+Ordered cluster_json(const ClusterSection& section) {
+  const cluster::ClusterConfig& c = section.cluster;
+  const cluster::ClusterAutoscalerConfig& a = c.autoscaler;
+  Ordered pools = Ordered::array();
+  for (const auto& pool : c.pools) pools.push_back(node_pool_json(pool));
+  Ordered spot = Ordered::array();
+  for (const auto& s : section.spot_interruptions) {
+    spot.push_back(Ordered{{"pool", s.pool}, {"node", s.node_index}, {"at_s", s.at_s}});
+  }
+  return Ordered{{"node_pools", std::move(pools)},
+                 {"autoscaler", Ordered{{"enabled", a.enabled},
+                                        {"scan_interval_s", seconds(a.scan_interval)},
+                                        {"new_pod_scale_up_delay_s", seconds(a.new_pod_scale_up_delay)},
+                                        {"scale_down_enabled", a.scale_down_enabled},
+                                        {"scale_down_unneeded_time_s", seconds(a.scale_down_unneeded_time)},
+                                        {"scale_down_delay_after_add_s", seconds(a.scale_down_delay_after_add)},
+                                        {"scale_down_utilization_threshold", a.scale_down_utilization_threshold},
+                                        {"scale_down_gpu_utilization_threshold", a.scale_down_gpu_utilization_threshold},
+                                        {"max_graceful_termination_s", seconds(a.max_graceful_termination)}}},
+                 {"scoring", name_of(scoring_strategies(), c.scoring)},
+                 {"scheduling_latency_ms", c.scheduling_latency.milliseconds_f()},
+                 {"endpoint_publish_delay_ms", c.endpoint_publish_delay.milliseconds_f()},
+                 {"serialize_image_pulls", c.serialize_image_pulls},
+                 {"spot_interruptions", std::move(spot)}};
 }
 
 Ordered channel_json(const net::ChannelConfig& ch) {
@@ -134,7 +256,11 @@ Ordered client_json(const ClientConfig& c) {
   const traffic::ClientConfig& client = c.client;
   Ordered entry = Ordered::object();
   entry["name"] = client.name;
-  entry["target"] = c.target;
+  if (c.channel_of.empty()) {
+    entry["target"] = c.target;
+  } else {
+    entry["channel_of"] = c.channel_of;
+  }
   switch (client.load) {
     case traffic::LoadModel::kOpenLoop:
       entry["arrival"] = arrival_json(client.arrival);
@@ -182,13 +308,21 @@ std::string resolved_config_json(const ScenarioConfig& config) {
     Ordered entry = Ordered::object();
     entry["name"] = pod.name;
     if (!pod.labels.empty()) entry["labels"] = pod.labels;
-    entry["server"] = server_json(pod.server, pod.grpc);
+    entry["server"] = server_json(pod.server, pod.grpc, pod.pod.requests);
+    entry["pod"] = pod_json(pod.pod);
     pods.push_back(std::move(entry));
   }
   if (!pods.empty()) out["pods"] = std::move(pods);
   Ordered deployments = Ordered::array();
   for (const auto& d : config.deployments) {
-    deployments.push_back(Ordered{{"name", d.name}, {"replicas", d.replicas}, {"server", server_json(d.server, d.grpc)}});
+    const Ordered strategy{{"type", "RollingUpdate"},
+                           {"rollingUpdate", Ordered{{"maxSurge", int_or_percent_json(d.max_surge)},
+                                                     {"maxUnavailable", int_or_percent_json(d.max_unavailable)}}}};
+    deployments.push_back(Ordered{{"name", d.name},
+                                  {"replicas", d.replicas},
+                                  {"strategy", strategy},
+                                  {"server", server_json(d.server, d.grpc, d.pod.requests)},
+                                  {"pod", pod_json(d.pod)}});
   }
   if (!deployments.empty()) out["deployments"] = std::move(deployments);
   Ordered services = Ordered::array();
@@ -201,6 +335,10 @@ std::string resolved_config_json(const ScenarioConfig& config) {
   Ordered proxies = Ordered::array();
   for (const auto& p : config.proxies) proxies.push_back(proxy_json(p));
   if (!proxies.empty()) out["proxies"] = std::move(proxies);
+  if (!config.cluster.unlimited) out["cluster"] = cluster_json(config.cluster);
+  out["metrics"] = metrics_json(config.metrics);
+  out["metrics"]["prometheus_adapter"] = prometheus_adapter_json(config.autoscalers);
+  if (!config.autoscalers.empty()) out["autoscalers"] = autoscalers_json(config.autoscalers);
   return out.dump(2, ' ', false, Ordered::error_handler_t::replace);
 }
 

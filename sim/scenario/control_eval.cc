@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "sim/control/hpa.h"
+#include "sim/scenario/control_readers.h"
 #include "sim/scenario/json_reader.h"
 
 namespace kubemind::scenario {
@@ -159,6 +160,8 @@ constexpr int32_t kMaxReplicas = std::numeric_limits<int32_t>::max();
 // ---------------------------------------------------------------------------------------------
 // Field readers beyond ObjectReader's
 
+}  // namespace
+
 /// true / false.
 std::optional<bool> boolean(ObjectReader& r, std::string_view key, Presence presence) {
   const Json* v = r.find(key);
@@ -303,6 +306,8 @@ std::optional<int64_t> quantity_field(ObjectReader& r, std::string_view key, Pre
   return q;
 }
 
+namespace {
+
 /// Calls `each(reader)` for every element of the array `key` (each element must be an object),
 /// then finishes the element's reader.
 template <typename F>
@@ -336,6 +341,8 @@ double seconds_of(SimTime t) { return static_cast<double>(t.ns) / 1e9; }
 double seconds_of(Duration d) { return static_cast<double>(d.ns) / 1e9; }
 
 std::string dump(const Ordered& out) { return out.dump(2, ' ', false, Ordered::error_handler_t::replace) + "\n"; }
+
+}  // namespace
 
 // ---------------------------------------------------------------------------------------------
 // hpa-eval: reading
@@ -486,6 +493,20 @@ ctl::HpaScalingRules read_rules(ObjectReader& r, const ctl::HpaScalingRules& def
   return rules;
 }
 
+ctl::HpaBehavior read_behavior(ObjectReader& b) {
+  ctl::HpaBehavior behavior;
+  if (auto up = b.object("scaleUp", Presence::kOptional)) {
+    behavior.scale_up = read_rules(*up, ctl::default_scale_up_rules());
+    up->finish();
+  }
+  if (auto down = b.object("scaleDown", Presence::kOptional)) {
+    behavior.scale_down = read_rules(*down, ctl::default_scale_down_rules());
+    down->finish();
+  }
+  b.finish();
+  return behavior;
+}
+
 ctl::HpaSpec read_hpa(ObjectReader& hpa) {
   ctl::HpaSpec spec;
   hpa.string("apiVersion", Presence::kOptional);
@@ -511,22 +532,12 @@ ctl::HpaSpec read_hpa(ObjectReader& hpa) {
     cpu.target.average_utilization = 80;
     spec.metrics.push_back(cpu);
   }
-  if (auto b = r->object("behavior", Presence::kOptional)) {
-    ctl::HpaBehavior behavior;
-    if (auto up = b->object("scaleUp", Presence::kOptional)) {
-      behavior.scale_up = read_rules(*up, ctl::default_scale_up_rules());
-      up->finish();
-    }
-    if (auto down = b->object("scaleDown", Presence::kOptional)) {
-      behavior.scale_down = read_rules(*down, ctl::default_scale_down_rules());
-      down->finish();
-    }
-    b->finish();
-    spec.behavior = behavior;
-  }
+  if (auto b = r->object("behavior", Presence::kOptional)) spec.behavior = read_behavior(*b);
   r->finish();
   return spec;
 }
+
+namespace {
 
 const std::vector<std::pair<std::string, ctl::PodPhase>> kPhases = {{"Pending", ctl::PodPhase::kPending},
                                                                     {"Running", ctl::PodPhase::kRunning},
@@ -791,6 +802,8 @@ const std::vector<std::pair<std::string, ctl::KedaHealthStatus>> kHealthStatuses
 
 constexpr std::string_view kKedaPrefix = "autoscaling.keda.sh/";
 
+}  // namespace
+
 ctl::KedaTrigger read_trigger(ObjectReader& r) {
   ctl::KedaTrigger t;
   const auto type = r.choice("type", std::vector<std::pair<std::string, ctl::KedaTriggerType>>{
@@ -859,7 +872,46 @@ void read_annotations(ObjectReader& metadata, ctl::KedaScaledObjectSpec& spec) {
   a->finish();
 }
 
-}  // namespace
+/// ScaledObject spec fields the executor reads: intervals, replica counts, fallback, triggers
+/// (scaleTargetRef and advanced are the caller's).
+void read_keda_spec(ObjectReader& s, ctl::KedaScaledObjectSpec& spec) {
+  if (auto v = s.integer("pollingInterval", 1, 1'000'000'000, Presence::kOptional)) spec.polling_interval_s = *v;
+  if (auto v = s.integer("cooldownPeriod", 0, 1'000'000'000, Presence::kOptional)) spec.cooldown_period_s = *v;
+  if (auto v = s.integer("initialCooldownPeriod", 0, 1'000'000'000, Presence::kOptional)) {
+    spec.initial_cooldown_period_s = *v;
+  }
+  if (auto v = s.integer("minReplicaCount", 0, kMaxReplicas, Presence::kOptional)) {
+    spec.min_replica_count = to_i32(*v);
+  }
+  if (auto v = s.integer("maxReplicaCount", 0, kMaxReplicas, Presence::kOptional)) {
+    spec.max_replica_count = to_i32(*v);
+  }
+  if (auto v = s.integer("idleReplicaCount", 0, kMaxReplicas, Presence::kOptional)) {
+    spec.idle_replica_count = to_i32(*v);
+  }
+  if (spec.min_replica_count > spec.max_replica_count) {
+    s.issue("minReplicaCount", "minReplicaCount <= maxReplicaCount (" + std::to_string(spec.max_replica_count) + ")",
+            std::to_string(spec.min_replica_count));
+  }
+  if (auto f = s.object("fallback", Presence::kOptional)) {
+    ctl::KedaFallback fb;
+    // KEDA's webhook rejects a negative failureThreshold; the fallback path reports it as
+    // invalid at query time (fallback_test.go), so any integer is read here.
+    if (auto v = f->integer("failureThreshold", std::numeric_limits<int32_t>::min(), kMaxReplicas,
+                            Presence::kRequired)) {
+      fb.failure_threshold = to_i32(*v);
+    }
+    if (auto v = f->integer("replicas", 0, kMaxReplicas, Presence::kRequired)) fb.replicas = to_i32(*v);
+    if (auto b = f->choice("behavior", kFallbackBehaviors, Presence::kOptional)) fb.behavior = *b;
+    f->finish();
+    spec.fallback = fb;
+  }
+  const Json* triggers = s.array("triggers", Presence::kRequired, 1);
+  if (triggers != nullptr) {
+    for_each_object(s, "triggers", Presence::kRequired,
+                    [&](ObjectReader& e, size_t) { spec.triggers.push_back(read_trigger(e)); });
+  }
+}
 
 ctl::KedaEvalInput parse_keda_eval(std::string_view text, const std::string& source) {
   const Json doc = parse_document(text, source);
@@ -881,42 +933,7 @@ ctl::KedaEvalInput parse_keda_eval(std::string_view text, const std::string& sou
       ctl::KedaScaledObjectSpec& spec = in.spec;
       s->find("scaleTargetRef");
       s->find("advanced");  // horizontalPodAutoscalerConfig is passed to the HPA, not decided here
-      if (auto v = s->integer("pollingInterval", 1, 1'000'000'000, Presence::kOptional)) spec.polling_interval_s = *v;
-      if (auto v = s->integer("cooldownPeriod", 0, 1'000'000'000, Presence::kOptional)) spec.cooldown_period_s = *v;
-      if (auto v = s->integer("initialCooldownPeriod", 0, 1'000'000'000, Presence::kOptional)) {
-        spec.initial_cooldown_period_s = *v;
-      }
-      if (auto v = s->integer("minReplicaCount", 0, kMaxReplicas, Presence::kOptional)) {
-        spec.min_replica_count = to_i32(*v);
-      }
-      if (auto v = s->integer("maxReplicaCount", 0, kMaxReplicas, Presence::kOptional)) {
-        spec.max_replica_count = to_i32(*v);
-      }
-      if (auto v = s->integer("idleReplicaCount", 0, kMaxReplicas, Presence::kOptional)) {
-        spec.idle_replica_count = to_i32(*v);
-      }
-      if (spec.min_replica_count > spec.max_replica_count) {
-        s->issue("minReplicaCount", "minReplicaCount <= maxReplicaCount (" + std::to_string(spec.max_replica_count) + ")",
-                 std::to_string(spec.min_replica_count));
-      }
-      if (auto f = s->object("fallback", Presence::kOptional)) {
-        ctl::KedaFallback fb;
-        // KEDA's webhook rejects a negative failureThreshold; the fallback path reports it as
-        // invalid at query time (fallback_test.go), so any integer is read here.
-        if (auto v = f->integer("failureThreshold", std::numeric_limits<int32_t>::min(), kMaxReplicas,
-                                Presence::kRequired)) {
-          fb.failure_threshold = to_i32(*v);
-        }
-        if (auto v = f->integer("replicas", 0, kMaxReplicas, Presence::kRequired)) fb.replicas = to_i32(*v);
-        if (auto b = f->choice("behavior", kFallbackBehaviors, Presence::kOptional)) fb.behavior = *b;
-        f->finish();
-        spec.fallback = fb;
-      }
-      const Json* triggers = s->array("triggers", Presence::kRequired, 1);
-      if (triggers != nullptr) {
-        for_each_object(*s, "triggers", Presence::kRequired,
-                        [&](ObjectReader& e, size_t) { spec.triggers.push_back(read_trigger(e)); });
-      }
+      read_keda_spec(*s, spec);
       s->finish();
     }
     if (auto st = so->object("status", Presence::kOptional)) {
@@ -1044,6 +1061,8 @@ namespace {
 const std::vector<std::pair<std::string, ctl::KpaScalingMetric>> kKpaMetrics = {
     {"concurrency", ctl::KpaScalingMetric::kConcurrency}, {"rps", ctl::KpaScalingMetric::kRps}};
 
+}  // namespace
+
 /// A duration of whole seconds (Knative rejects sub-second windows), written "60s" or 60.
 std::optional<int64_t> whole_seconds(ObjectReader& r, std::string_view key) {
   const auto d = duration_field(r, key, Presence::kOptional);
@@ -1088,26 +1107,8 @@ void read_revision(ObjectReader& r, ctl::KpaConfig& c, ctl::KpaRevision& rev) {
   if (auto v = r.integer("containerConcurrency", 0, 1000, Presence::kOptional)) rev.container_concurrency = to_i32(*v);
   auto a = r.object("annotations", Presence::kOptional);
   if (!a) return;
+  read_revision_annotations(*a, c, rev);
   const std::string p = "autoscaling.knative.dev/";
-  if (auto m = a->choice(p + "metric", kKpaMetrics, Presence::kOptional)) rev.metric = *m;
-  if (auto v = string_number(*a, p + "target", at_least(0.01), Presence::kOptional)) rev.target = *v;
-  if (auto v = string_number(*a, p + "target-utilization-percentage", NumberRange{1, true, 100, true},
-                             Presence::kOptional)) {
-    rev.target_utilization_percentage = *v;
-  }
-  if (auto v = string_integer(*a, p + "activation-scale", 1, kMaxReplicas, Presence::kOptional)) {
-    rev.activation_scale = to_i32(*v);
-  }
-  if (auto s = whole_seconds(*a, p + "window")) c.stable_window_s = *s;
-  if (auto v = string_number(*a, p + "panic-window-percentage", NumberRange{1, true, 100, true}, Presence::kOptional)) {
-    c.panic_window_percentage = *v;
-  }
-  if (auto v = string_number(*a, p + "panic-threshold-percentage", NumberRange{110, true, 1000, true},
-                             Presence::kOptional)) {
-    c.panic_threshold_percentage = *v;
-  }
-  if (auto s = whole_seconds(*a, p + "scale-down-delay")) c.scale_down_delay_s = *s;
-  a->string(p + "class", Presence::kOptional);
   if (const Json* raw = r.find("annotations"); raw != nullptr && raw->is_object()) {
     for (const auto& [key, value] : raw->items()) {
       if (!std::string_view(key).starts_with(p)) a->find(key);
@@ -1115,6 +1116,32 @@ void read_revision(ObjectReader& r, ctl::KpaConfig& c, ctl::KpaRevision& rev) {
   }
   a->finish();
 }
+
+/// The revision annotations alone (read_revision's, and the scenario PodAutoscaler's metadata).
+void read_revision_annotations(ObjectReader& a, ctl::KpaConfig& c, ctl::KpaRevision& rev) {
+  const std::string p = "autoscaling.knative.dev/";
+  if (auto m = a.choice(p + "metric", kKpaMetrics, Presence::kOptional)) rev.metric = *m;
+  if (auto v = string_number(a, p + "target", at_least(0.01), Presence::kOptional)) rev.target = *v;
+  if (auto v = string_number(a, p + "target-utilization-percentage", NumberRange{1, true, 100, true},
+                             Presence::kOptional)) {
+    rev.target_utilization_percentage = *v;
+  }
+  if (auto v = string_integer(a, p + "activation-scale", 1, kMaxReplicas, Presence::kOptional)) {
+    rev.activation_scale = to_i32(*v);
+  }
+  if (auto s = whole_seconds(a, p + "window")) c.stable_window_s = *s;
+  if (auto v = string_number(a, p + "panic-window-percentage", NumberRange{1, true, 100, true}, Presence::kOptional)) {
+    c.panic_window_percentage = *v;
+  }
+  if (auto v = string_number(a, p + "panic-threshold-percentage", NumberRange{110, true, 1000, true},
+                             Presence::kOptional)) {
+    c.panic_threshold_percentage = *v;
+  }
+  if (auto s = whole_seconds(a, p + "scale-down-delay")) c.scale_down_delay_s = *s;
+  a.string(p + "class", Presence::kOptional);
+}
+
+namespace {
 
 /// DeciderSpec given directly, as Knative's own autoscaler tests build it.
 void read_decider_spec(ObjectReader& r, ctl::KpaDeciderSpec& s, Duration& panic_window) {

@@ -6,10 +6,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <string>
 #include <system_error>
 #include <utility>
 
 #include "sim/scenario/json_reader.h"
+#include "sim/scenario/load_autoscalers.h"
 #include "sim/scenario/model_profile.h"
 #include "sim/scenario/schema_v1.h"
 
@@ -21,6 +23,7 @@ namespace kubemind::scenario {
 namespace {
 
 namespace fs = std::filesystem;
+using cluster::Duration;
 
 const char* const kDnsLabel =
     "DNS-1123 label (lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 "
@@ -261,7 +264,83 @@ std::optional<double> read_cpu_quantity(ObjectReader& reader, std::string_view k
   return cores;
 }
 
-serve::InferenceServerConfig read_server(ObjectReader& server, ModelCatalog& catalog) {
+/// The multiplier of a Kubernetes quantity suffix: binary (Ki .. Ei), decimal (k .. E) or a decimal
+/// exponent ("e3", "E-2"); nullopt for anything else (resource.Quantity's grammar).
+std::optional<double> quantity_scale(const std::string& suffix) {
+  static const std::vector<std::pair<std::string, double>> kSuffixes = {
+      {"", 1},         {"k", 1e3},      {"M", 1e6},      {"G", 1e9},      {"T", 1e12},
+      {"P", 1e15},     {"E", 1e18},     {"Ki", 0x1p10},  {"Mi", 0x1p20},  {"Gi", 0x1p30},
+      {"Ti", 0x1p40},  {"Pi", 0x1p50},  {"Ei", 0x1p60}};
+  for (const auto& [name, factor] : kSuffixes) {
+    if (suffix == name) return factor;
+  }
+  if (suffix.size() < 2 || (suffix[0] != 'e' && suffix[0] != 'E')) return std::nullopt;
+  const std::size_t first_digit = (suffix[1] == '+' || suffix[1] == '-') ? 2 : 1;
+  const std::size_t digits = suffix.size() - first_digit;
+  if (digits == 0 || digits > 3 || suffix.find_first_not_of("0123456789", first_digit) != std::string::npos) {
+    return std::nullopt;
+  }
+  return std::pow(10.0, std::stoi(suffix.substr(1)));
+}
+
+/// A memory quantity as Kubernetes writes it: a number of bytes (17179869184) or a string with a
+/// suffix: "16Gi", "512Mi", "1G", "5e9". A fraction of a byte rounds up, as resource.Quantity.Value()
+/// does. Zero only if `allow_zero`.
+std::optional<int64_t> read_memory_quantity(ObjectReader& reader, std::string_view key, bool allow_zero) {
+  const Json* raw = reader.find(key);
+  if (raw == nullptr) return std::nullopt;
+  double bytes = -1;
+  if (raw->is_number()) {
+    bytes = std::ceil(raw->get<double>());
+  } else if (raw->is_string()) {
+    const std::string& text = raw->get_ref<const std::string&>();
+    std::size_t i = 0, digits = 0, dots = 0;
+    for (; i < text.size() && ((text[i] >= '0' && text[i] <= '9') || text[i] == '.'); ++i) {
+      (text[i] == '.' ? dots : digits) += 1;
+    }
+    const auto scale = quantity_scale(text.substr(i));
+    if (digits > 0 && dots <= 1 && scale) bytes = std::ceil(std::stod(text.substr(0, i)) * *scale);
+  }
+  if (!(bytes >= 0 && bytes <= kMaxMemoryBytes) || (bytes == 0 && !allow_zero)) {
+    reader.issue(key,
+                 std::string("a memory quantity ") + (allow_zero ? ">= 0" : "> 0") +
+                     " and <= 8Pi: a number of bytes or a string such as \"16Gi\", \"512Mi\" or \"1G\"",
+                 describe(*raw));
+    return std::nullopt;
+  }
+  return static_cast<int64_t>(bytes);
+}
+
+const char* const kGpuResource = "nvidia.com/gpu";
+
+/// `resources`: requests (cpu, memory, nvidia.com/gpu) and limits (nvidia.com/gpu only: an extended
+/// resource cannot be overcommitted, so a limit must equal the request, and a limit alone sets the
+/// request; core/v1 ResourceRequirements). The CPU request also sizes the server's CPU model.
+void read_resources(ObjectReader& resources, serve::InferenceServerConfig& config, cluster::Resources& requests) {
+  std::optional<int64_t> gpu_request;
+  if (auto r = resources.object("requests", Presence::kOptional)) {
+    if (auto cpu = read_cpu_quantity(*r, "cpu")) config.cpu.request_cores = *cpu;
+    requests.memory_bytes = read_memory_quantity(*r, "memory", true).value_or(0);
+    gpu_request = r->integer(kGpuResource, 0, kMaxGpusPerPod, Presence::kOptional);
+    r->finish();
+  }
+  std::optional<int64_t> gpu_limit;
+  if (auto l = resources.object("limits", Presence::kOptional)) {
+    gpu_limit = l->integer(kGpuResource, 0, kMaxGpusPerPod, Presence::kOptional);
+    if (gpu_request && gpu_limit && *gpu_request != *gpu_limit) {
+      l->issue(kGpuResource,
+               std::to_string(*gpu_request) + " (the request at " +
+                   child_pointer(resources.pointer("requests"), kGpuResource) +
+                   ": an extended resource's limit must equal its request)",
+               std::to_string(*gpu_limit));
+    }
+    l->finish();
+  }
+  requests.gpus = gpu_request.value_or(gpu_limit.value_or(0));
+}
+
+/// The server of a pod or Deployment. `requests` receives the container's resource requests.
+serve::InferenceServerConfig read_server(ObjectReader& server, ModelCatalog& catalog, cluster::Resources& requests) {
   using serve::ServiceDistribution;
   serve::InferenceServerConfig config;
   const bool has_model = server.find("model") != nullptr;
@@ -293,12 +372,10 @@ serve::InferenceServerConfig read_server(ObjectReader& server, ModelCatalog& cat
                  std::to_string(config.max_batch_size));
   }
   if (auto resources = server.object("resources", Presence::kOptional)) {
-    if (auto requests = resources->object("requests", Presence::kOptional)) {
-      if (auto cpu = read_cpu_quantity(*requests, "cpu")) config.cpu.request_cores = *cpu;
-      requests->finish();
-    }
+    read_resources(*resources, config, requests);
     resources->finish();
   }
+  requests.cpu_millicores = std::llround(config.cpu.request_cores * 1000);
   if (auto cpu = server.object("cpu", Presence::kOptional)) {
     config.cpu.baseline_cores = cpu->number("baseline_cores", {0, true, 1024, true}, Presence::kOptional).value_or(0.0);
     config.cpu.preprocess_cpu_ms = cpu->number("preprocess_ms", {0, true, 1e6, true}, Presence::kOptional).value_or(0.0);
@@ -700,6 +777,375 @@ void read_named_list(ObjectReader& parent, std::string_view key, std::string_vie
   }
 }
 
+// --- Cluster: pod template, rollout strategy, nodes ------------------------------------------------
+
+bool is_non_empty(std::string_view text) { return !text.empty(); }
+
+/// A true/false field; nullopt when absent or not a boolean (an issue).
+std::optional<bool> read_bool(ObjectReader& reader, std::string_view key) {
+  const Json* raw = reader.find(key);
+  if (raw == nullptr) return std::nullopt;
+  if (!raw->is_boolean()) {
+    reader.issue(key, "true or false", describe(*raw));
+    return std::nullopt;
+  }
+  return raw->get<bool>();
+}
+
+/// An array of strings (every element a string).
+std::vector<std::string> read_strings(ObjectReader& reader, std::string_view key) {
+  std::vector<std::string> out;
+  const Json* list = reader.array(key, Presence::kOptional);
+  if (list == nullptr) return out;
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    const Json& v = (*list)[i];
+    if (!v.is_string()) {
+      reader.issues().push_back({child_pointer(reader.pointer(key), i), "string", describe(v)});
+      continue;
+    }
+    out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
+Duration seconds_field(ObjectReader& reader, std::string_view key, NumberRange range, Duration fallback) {
+  const auto s = reader.number(key, range, Presence::kOptional);
+  return s ? Duration::from_seconds(*s) : fallback;
+}
+
+int64_t gb_to_bytes(double gb) { return std::llround(gb * 1e9); }
+
+/// An apps/v1 int-or-string: an integer >= 0, or a percentage "N%" with N in [0, 100].
+std::optional<cluster::IntOrPercent> read_int_or_percent(ObjectReader& reader, std::string_view key) {
+  const Json* raw = reader.find(key);
+  if (raw == nullptr) return std::nullopt;
+  if (raw->is_number_integer() && raw->get<int64_t>() >= 0 && raw->get<int64_t>() <= kMaxReplicas) {
+    return cluster::IntOrPercent{static_cast<int32_t>(raw->get<int64_t>()), false};
+  }
+  if (raw->is_string()) {
+    const std::string& text = raw->get_ref<const std::string&>();
+    const std::string digits = text.empty() ? "" : text.substr(0, text.size() - 1);
+    if (text.size() >= 2 && text.size() <= 4 && text.back() == '%' &&
+        digits.find_first_not_of("0123456789") == std::string::npos && std::stoi(digits) <= 100) {
+      return cluster::IntOrPercent{std::stoi(digits), true};
+    }
+  }
+  reader.issue(key, "an integer in [0, " + std::to_string(kMaxReplicas) + "] or a percentage \"0%\" to \"100%\"",
+               describe(*raw));
+  return std::nullopt;
+}
+
+/// `strategy` (apps/v1 DeploymentStrategy): only RollingUpdate is modelled; maxSurge and
+/// maxUnavailable default to 25% each and may not both be 0.
+void read_strategy(ObjectReader& element, DeploymentConfig& d) {
+  auto strategy = element.object("strategy", Presence::kOptional);
+  if (!strategy) return;
+  if (const Json* type = strategy->find("type"); type != nullptr && *type != "RollingUpdate") {
+    strategy->issue("type", "\"RollingUpdate\" (the only Deployment strategy modelled)", describe(*type));
+  }
+  if (auto rolling = strategy->object("rollingUpdate", Presence::kOptional)) {
+    d.max_surge = read_int_or_percent(*rolling, "maxSurge").value_or(d.max_surge);
+    const auto unavailable = read_int_or_percent(*rolling, "maxUnavailable");
+    d.max_unavailable = unavailable.value_or(d.max_unavailable);
+    if (d.max_surge.value == 0 && d.max_unavailable.value == 0) {
+      rolling->issue("maxUnavailable", "a value > 0 when maxSurge is 0 (else a rollout can never progress)",
+                     unavailable ? describe(*rolling->find("maxUnavailable")) : "nothing (default 25%)");
+    }
+    rolling->finish();
+  }
+  strategy->finish();
+}
+
+/// The pod template's defaults before its `pod` block is read: what the server implies.
+cluster::PodSpec pod_defaults(const std::string& app, const serve::InferenceServerConfig& server,
+                              const cluster::Resources& requests) {
+  cluster::PodSpec spec;
+  spec.app = app;
+  spec.requests = requests;
+  spec.image = server.model.empty() ? kDefaultImage : server.model;
+  spec.weights_bytes = gb_to_bytes(server.memory.weights_gb);  // the model profile's weights_gb, or 0
+  return spec;
+}
+
+std::vector<cluster::Toleration> read_tolerations(ObjectReader& pod) {
+  std::vector<cluster::Toleration> out;
+  const Json* list = pod.array("tolerations", Presence::kOptional);
+  if (list == nullptr) return out;
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    ObjectReader t((*list)[i], child_pointer(pod.pointer("tolerations"), i), pod.issues());
+    cluster::Toleration tol;
+    tol.key = t.string("key", Presence::kOptional).value_or("");
+    tol.op = t.choice("operator", toleration_operators(), Presence::kOptional).value_or(tol.op);
+    tol.value = t.string("value", Presence::kOptional).value_or("");
+    if (const auto effect = t.choice("effect", taint_effects(), Presence::kOptional)) {
+      tol.any_effect = false;
+      tol.effect = *effect;
+    }
+    // core/v1 validation (ValidateTolerations): an empty key needs Exists; Exists takes no value.
+    if (tol.op == cluster::Toleration::Operator::kExists && !tol.value.empty()) {
+      t.issue("value", "no value with operator \"Exists\"", describe_string(tol.value));
+    }
+    if (tol.op == cluster::Toleration::Operator::kEqual && tol.key.empty() && t.is_object()) {
+      t.issue("key", "a key (an empty key matches every taint only with operator \"Exists\")", "nothing");
+    }
+    t.finish();
+    out.push_back(std::move(tol));
+  }
+  return out;
+}
+
+/// affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms.
+std::vector<cluster::NodeSelectorTerm> read_node_affinity(ObjectReader& pod) {
+  using Op = cluster::NodeSelectorRequirement::Operator;
+  std::vector<cluster::NodeSelectorTerm> terms;
+  auto affinity = pod.object("affinity", Presence::kOptional);
+  if (!affinity) return terms;
+  if (auto node = affinity->object("nodeAffinity", Presence::kOptional)) {
+    if (auto required = node->object("requiredDuringSchedulingIgnoredDuringExecution", Presence::kRequired)) {
+      const Json* list = required->array("nodeSelectorTerms", Presence::kRequired, 1);
+      for (std::size_t i = 0; list != nullptr && i < list->size(); ++i) {
+        ObjectReader term((*list)[i], child_pointer(required->pointer("nodeSelectorTerms"), i), pod.issues());
+        cluster::NodeSelectorTerm requirements;
+        const Json* expressions = term.array("matchExpressions", Presence::kRequired, 1);
+        for (std::size_t j = 0; expressions != nullptr && j < expressions->size(); ++j) {
+          ObjectReader e((*expressions)[j], child_pointer(term.pointer("matchExpressions"), j), pod.issues());
+          cluster::NodeSelectorRequirement req;
+          req.key = e.string("key", Presence::kRequired).value_or("");
+          const auto op = e.choice("operator", node_selector_operators(), Presence::kRequired);
+          req.op = op.value_or(Op::kIn);
+          const Json* raw_values = e.find("values");
+          req.values = read_strings(e, "values");  // issues for a non-array and for non-string elements
+          const bool set_operator = op && (*op == Op::kIn || *op == Op::kNotIn);
+          if (set_operator && (raw_values == nullptr || (raw_values->is_array() && raw_values->empty()))) {
+            e.issue("values", "a non-empty array of strings (operator " + name_of(node_selector_operators(), *op) + ")",
+                    raw_values == nullptr ? "nothing" : "[]");
+          } else if (op && !set_operator && raw_values != nullptr) {
+            e.issue("values", "no values (operator " + name_of(node_selector_operators(), *op) + ")",
+                    describe(*raw_values));
+          }
+          e.finish();
+          requirements.push_back(std::move(req));
+        }
+        term.finish();
+        terms.push_back(std::move(requirements));
+      }
+      required->finish();
+    }
+    node->finish();
+  }
+  affinity->finish();
+  return terms;
+}
+
+std::vector<cluster::TopologySpreadConstraint> read_topology_spread(ObjectReader& pod) {
+  std::vector<cluster::TopologySpreadConstraint> out;
+  const Json* list = pod.array("topologySpreadConstraints", Presence::kOptional);
+  if (list == nullptr) return out;
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    ObjectReader c((*list)[i], child_pointer(pod.pointer("topologySpreadConstraints"), i), pod.issues());
+    cluster::TopologySpreadConstraint tsc;
+    tsc.max_skew = static_cast<int32_t>(c.integer("maxSkew", 1, INT32_MAX, Presence::kRequired).value_or(1));
+    tsc.topology_key = c.string("topologyKey", Presence::kRequired).value_or(tsc.topology_key);
+    tsc.when_unsatisfiable =
+        c.choice("whenUnsatisfiable", when_unsatisfiable_names(), Presence::kRequired).value_or(tsc.when_unsatisfiable);
+    c.forbid("labelSelector", "no labelSelector (implied: the pods with the same app, i.e. the same Deployment)");
+    c.finish();
+    out.push_back(std::move(tsc));
+  }
+  return out;
+}
+
+/// `pod`: scheduling constraints, cold-start stages and termination of a pod. core/v1 PodSpec field
+/// names where Kubernetes has the field; snake_case with units for the application's own timings.
+/// `spec` arrives with pod_defaults() filled in.
+cluster::PodSpec read_pod_spec(ObjectReader& element, cluster::PodSpec spec) {
+  auto pod = element.object("pod", Presence::kOptional);
+  if (!pod) return spec;
+  spec.priority = static_cast<int32_t>(pod->integer("priority", INT32_MIN, INT32_MAX, Presence::kOptional).value_or(0));
+  spec.tolerations = read_tolerations(*pod);
+  const auto node_selector = read_labels(*pod, "nodeSelector", Presence::kOptional);
+  spec.required_node_affinity = read_node_affinity(*pod);
+  // nodeSelector and required node affinity must both hold: its pairs join every term (ANDed).
+  if (!node_selector.empty() && spec.required_node_affinity.empty()) spec.required_node_affinity.emplace_back();
+  for (auto& term : spec.required_node_affinity) {
+    for (const auto& [key, value] : node_selector) {
+      term.push_back({key, cluster::NodeSelectorRequirement::Operator::kIn, {value}});
+    }
+  }
+  spec.topology_spread = read_topology_spread(*pod);
+
+  if (const Json* probe = pod->find("readinessProbe"); probe != nullptr && probe->is_null()) {
+    spec.has_readiness_probe = false;
+  } else if (auto p = pod->object("readinessProbe", Presence::kOptional)) {
+    cluster::ReadinessProbe& rp = spec.readiness_probe;
+    rp.initial_delay_seconds = static_cast<int32_t>(
+        p->integer("initialDelaySeconds", 0, INT32_MAX, Presence::kOptional).value_or(rp.initial_delay_seconds));
+    rp.period_seconds = static_cast<int32_t>(
+        p->integer("periodSeconds", 1, INT32_MAX, Presence::kOptional).value_or(rp.period_seconds));
+    rp.success_threshold = static_cast<int32_t>(
+        p->integer("successThreshold", 1, INT32_MAX, Presence::kOptional).value_or(rp.success_threshold));
+    p->finish();
+  }
+  const auto grace = pod->integer("terminationGracePeriodSeconds", 0, kMaxSeconds, Presence::kOptional);
+  if (grace) spec.termination_grace_period = Duration::seconds(*grace);
+  if (auto lifecycle = pod->object("lifecycle", Presence::kOptional)) {
+    if (auto pre_stop = lifecycle->object("preStop", Presence::kOptional)) {
+      if (auto sleep = pre_stop->object("sleep", Presence::kRequired)) {
+        // core/v1 validation: the sleep must fit in the grace period (validateSleepAction).
+        const int64_t grace_s = spec.termination_grace_period.ns / 1'000'000'000;
+        if (const auto s = sleep->integer("seconds", 0, grace_s, Presence::kRequired)) {
+          spec.pre_stop_sleep = Duration::seconds(*s);
+        }
+        sleep->finish();
+      }
+      pre_stop->finish();
+    }
+    lifecycle->finish();
+  }
+
+  if (auto image = pod->object("image", Presence::kOptional)) {
+    spec.image = image->string("name", Presence::kOptional, "non-empty string", is_non_empty).value_or(spec.image);
+    spec.image_size_bytes =
+        gb_to_bytes(image->number("size_gb", {0, true, kMaxSizeGb, true}, Presence::kOptional).value_or(0.0));
+    image->finish();
+  }
+  spec.container_start = seconds_field(*pod, "container_start_s", {0, true, 3600, true}, spec.container_start);
+  if (auto weights = pod->object("weights", Presence::kOptional)) {
+    if (const auto gb = weights->number("size_gb", {0, true, kMaxSizeGb, true}, Presence::kOptional)) {
+      spec.weights_bytes = gb_to_bytes(*gb);
+    }
+    if (const auto rate = weights->number("load_gb_per_s", greater_than_up_to(0, 1e6), Presence::kOptional)) {
+      spec.weight_load_bandwidth_bytes_per_s = *rate * 1e9;
+    }
+    spec.weight_load = weights->choice("load", weight_loads(), Presence::kOptional).value_or(spec.weight_load);
+    weights->finish();
+  }
+  spec.warm_up = seconds_field(*pod, "warm_up_s", {0, true, kMaxDurationS, true}, spec.warm_up);
+  spec.drain = pod->choice("drain", drain_modes(), Presence::kOptional).value_or(spec.drain);
+  pod->finish();
+  return spec;
+}
+
+cluster::NodePoolConfig read_node_pool(ObjectReader& p, const std::string& name) {
+  cluster::NodePoolConfig pool;
+  pool.name = name;
+  pool.zone = p.string("zone", Presence::kOptional, "non-empty string", is_non_empty).value_or(pool.zone);
+  pool.gpu_type = p.string("gpu_type", Presence::kOptional).value_or("");
+  pool.gpu_count = static_cast<int32_t>(p.integer("gpus", 0, kMaxGpusPerNode, Presence::kOptional).value_or(0));
+  if (const auto cores = read_cpu_quantity(p, "cpu")) pool.allocatable_cpu_millicores = std::llround(*cores * 1000);
+  pool.allocatable_memory_bytes = read_memory_quantity(p, "memory", false).value_or(pool.allocatable_memory_bytes);
+  if (const Json* taints = p.array("taints", Presence::kOptional)) {
+    for (std::size_t i = 0; i < taints->size(); ++i) {
+      ObjectReader t((*taints)[i], child_pointer(p.pointer("taints"), i), p.issues());
+      cluster::Taint taint;
+      taint.key = t.string("key", Presence::kRequired, "non-empty string", is_non_empty).value_or("");
+      taint.value = t.string("value", Presence::kOptional).value_or("");
+      taint.effect = t.choice("effect", taint_effects(), Presence::kRequired).value_or(taint.effect);
+      t.finish();
+      pool.taints.push_back(std::move(taint));
+    }
+  }
+  for (const auto& label : read_labels(p, "labels", Presence::kOptional)) pool.labels.push_back(label);
+  pool.spot = read_bool(p, "spot").value_or(false);
+  pool.hourly_price_usd = p.number("hourly_price_usd", {0, true, 1e6, true}, Presence::kOptional).value_or(0.0);
+  const auto node_count = [&](std::string_view key) {
+    return static_cast<int32_t>(p.integer(key, 0, kMaxNodesPerPool, Presence::kOptional).value_or(0));
+  };
+  pool.initial_nodes = node_count("initial_nodes");
+  pool.min_nodes = node_count("min_nodes");
+  pool.max_nodes = pool.initial_nodes;
+  if (const auto max = p.integer("max_nodes", 0, kMaxNodesPerPool, Presence::kOptional)) {
+    pool.max_nodes = static_cast<int32_t>(*max);
+    if (*max < pool.initial_nodes) {
+      p.issue("max_nodes", "integer >= initial_nodes (" + std::to_string(pool.initial_nodes) + ")",
+              std::to_string(*max));
+    }
+  }
+  if (pool.min_nodes > pool.max_nodes) {
+    p.issue("min_nodes", "integer <= max_nodes (" + std::to_string(pool.max_nodes) + ")",
+            std::to_string(pool.min_nodes));
+  }
+  pool.provision_delay = seconds_field(p, "provision_delay_s", {0, true, kMaxDurationS, true}, pool.provision_delay);
+  if (const auto mb = p.number("image_pull_mb_per_s", greater_than_up_to(0, 1e6), Presence::kOptional)) {
+    pool.image_pull_bandwidth_bytes_per_s = *mb * 1e6;
+  }
+  pool.cached_images = read_strings(p, "cached_images");
+  pool.spot_notice = seconds_field(p, "spot_notice_s", {0, true, 3600, true}, pool.spot_notice);
+  return pool;
+}
+
+/// `cluster`: node pools, Cluster Autoscaler flags, scheduler and endpoint timings, spot reclaims.
+/// Absent: an unlimited cluster (ClusterSection::unlimited). Pods that fit no pool are not an error:
+/// they stay Pending, which the report shows.
+ClusterSection read_cluster(ObjectReader& root) {
+  ClusterSection out;
+  auto c = root.object("cluster", Presence::kOptional);
+  if (!c) return out;
+  out.unlimited = false;
+  cluster::ClusterConfig& cc = out.cluster;
+  read_named_list(*c, "node_pools", "node pool", Presence::kRequired, [&](ObjectReader& p, const std::string& name) {
+    cc.pools.push_back(read_node_pool(p, name));
+  });
+  if (auto a = c->object("autoscaler", Presence::kOptional)) {
+    cluster::ClusterAutoscalerConfig& ca = cc.autoscaler;
+    const NumberRange seconds{0, true, kMaxDurationS, true};
+    ca.enabled = read_bool(*a, "enabled").value_or(ca.enabled);
+    ca.scan_interval = seconds_field(*a, "scan_interval_s", greater_than_up_to(0, kMaxDurationS), ca.scan_interval);
+    ca.new_pod_scale_up_delay = seconds_field(*a, "new_pod_scale_up_delay_s", seconds, ca.new_pod_scale_up_delay);
+    ca.scale_down_enabled = read_bool(*a, "scale_down_enabled").value_or(ca.scale_down_enabled);
+    ca.scale_down_unneeded_time = seconds_field(*a, "scale_down_unneeded_time_s", seconds, ca.scale_down_unneeded_time);
+    ca.scale_down_delay_after_add =
+        seconds_field(*a, "scale_down_delay_after_add_s", seconds, ca.scale_down_delay_after_add);
+    ca.scale_down_utilization_threshold =
+        a->number("scale_down_utilization_threshold", {0, true, 1, true}, Presence::kOptional)
+            .value_or(ca.scale_down_utilization_threshold);
+    ca.scale_down_gpu_utilization_threshold =
+        a->number("scale_down_gpu_utilization_threshold", {0, true, 1, true}, Presence::kOptional)
+            .value_or(ca.scale_down_gpu_utilization_threshold);
+    ca.max_graceful_termination = seconds_field(*a, "max_graceful_termination_s", seconds, ca.max_graceful_termination);
+    a->finish();
+  }
+  cc.scoring = c->choice("scoring", scoring_strategies(), Presence::kOptional).value_or(cc.scoring);
+  cc.scheduling_latency = Duration::from_milliseconds(  // kubemind's typical value, not ClusterConfig's 0
+      c->number("scheduling_latency_ms", {0, true, 3.6e6, true}, Presence::kOptional)
+          .value_or(kDefaultSchedulingLatencyMs));
+  cc.endpoint_publish_delay = Duration::from_milliseconds(
+      c->number("endpoint_publish_delay_ms", {0, true, 3.6e6, true}, Presence::kOptional)
+          .value_or(cc.endpoint_publish_delay.milliseconds_f()));
+  cc.serialize_image_pulls = read_bool(*c, "serialize_image_pulls").value_or(cc.serialize_image_pulls);
+
+  if (const Json* list = c->array("spot_interruptions", Presence::kOptional)) {
+    std::vector<std::string> pool_names, spot_names;
+    for (const auto& pool : cc.pools) {
+      pool_names.push_back(pool.name);
+      if (pool.spot) spot_names.push_back(pool.name);
+    }
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      ObjectReader e((*list)[i], child_pointer(c->pointer("spot_interruptions"), i), c->issues());
+      ClusterSection::SpotInterruption si;
+      si.pool = e.string("pool", Presence::kRequired).value_or("");
+      const auto node = e.integer("node", 0, kMaxNodesPerPool - 1, Presence::kRequired);
+      si.node_index = static_cast<int>(node.value_or(0));
+      si.at_s = e.number("at_s", {0, true, kMaxDurationS, true}, Presence::kRequired).value_or(0.0);
+      const auto pool =
+          std::find_if(cc.pools.begin(), cc.pools.end(), [&](const auto& p) { return p.name == si.pool; });
+      if (e.find("pool") != nullptr && !si.pool.empty() && (pool == cc.pools.end() || !pool->spot)) {
+        const bool known = pool != cc.pools.end();
+        e.issue("pool", "name of a pool with spot: true in " + c->pointer("node_pools") + ", one of " +
+                            quoted_list(spot_names) + (known ? "" : did_you_mean(si.pool, pool_names)),
+                describe_string(si.pool) + (known ? " (not a spot pool)" : ""));
+      } else if (pool != cc.pools.end() && node && *node >= pool->max_nodes) {
+        e.issue("node", "integer < max_nodes of pool " + quote(si.pool) + " (" + std::to_string(pool->max_nodes) + ")",
+                std::to_string(*node));
+      }
+      e.finish();
+      out.spot_interruptions.push_back(std::move(si));
+    }
+  }
+  c->finish();
+  return out;
+}
+
 ScenarioConfig read_scenario(const Json& document, ModelCatalog& catalog, const std::string& base_dir,
                              std::vector<Issue>& issues) {
   ScenarioConfig config;
@@ -742,14 +1188,38 @@ ScenarioConfig read_scenario(const Json& document, ModelCatalog& catalog, const 
   read_named_list(r, "clients", "client", Presence::kRequired, [&](ObjectReader& element, const std::string& name) {
     ClientConfig client;
     client.client.name = name;
-    if (auto target = element.string("target", Presence::kRequired)) {
+    if (element.find("channel_of") != nullptr) {
+      // Another call pattern of an earlier client's process: its channel, hence its target.
+      const std::string at = element.pointer("channel_of");
+      if (auto of = element.string("channel_of", Presence::kOptional)) {
+        std::vector<std::string> owners;  // earlier clients with a channel of their own
+        for (const ClientConfig& c : config.clients) {
+          if (c.channel && c.channel_of.empty()) owners.push_back(c.client.name);
+        }
+        const auto owner = std::find(owners.begin(), owners.end(), *of);
+        if (owner == owners.end()) {
+          element.issues().push_back({at, "name of an earlier client with its own channel, one of " +
+                                              quoted_list(owners) + did_you_mean(*of, owners),
+                                      describe_string(*of)});
+        } else {
+          client.channel_of = *of;
+          for (const ClientConfig& c : config.clients) {
+            if (c.client.name == *of) client.target = c.target;
+          }
+        }
+      }
+      element.forbid("target", "no target (a client with channel_of sends where that client's channel goes)");
+      element.forbid("channel", "no channel (a client with channel_of uses that client's channel)");
+    } else if (auto target = element.string("target", Presence::kRequired)) {
       client.target = *target;
       targets.push_back({element.pointer("target"), *target, config.clients.size()});
     }
     read_client(element, client.client, base_dir, total_rate_rps);
-    if (auto channel = element.object("channel", Presence::kOptional)) {
-      client.channel = read_channel(*channel);
-      channel->finish();
+    if (client.channel_of.empty()) {
+      if (auto channel = element.object("channel", Presence::kOptional)) {
+        client.channel = read_channel(*channel);
+        channel->finish();
+      }
     }
     config.clients.push_back(std::move(client));
   });
@@ -760,11 +1230,13 @@ ScenarioConfig read_scenario(const Json& document, ModelCatalog& catalog, const 
     PodConfig pod;
     pod.name = name;
     pod.labels = read_labels(element, "labels", Presence::kOptional);
+    cluster::Resources requests;
     if (auto server = element.object("server", Presence::kRequired)) {
-      pod.server = read_server(*server, catalog);
+      pod.server = read_server(*server, catalog, requests);
       pod.grpc = read_grpc_server(*server);
       server->finish();
     }
+    pod.pod = read_pod_spec(element, pod_defaults(name, pod.server, requests));
     config.pods.push_back(std::move(pod));
   });
   read_named_list(r, "deployments", "deployment", Presence::kOptional,
@@ -772,11 +1244,14 @@ ScenarioConfig read_scenario(const Json& document, ModelCatalog& catalog, const 
     DeploymentConfig d;
     d.name = name;
     d.replicas = static_cast<int>(element.integer("replicas", 0, kMaxReplicas, Presence::kOptional).value_or(1));
+    read_strategy(element, d);
+    cluster::Resources requests;
     if (auto server = element.object("server", Presence::kRequired)) {
-      d.server = read_server(*server, catalog);
+      d.server = read_server(*server, catalog, requests);
       d.grpc = read_grpc_server(*server);
       server->finish();
     }
+    d.pod = read_pod_spec(element, pod_defaults(name, d.server, requests));
     config.deployments.push_back(std::move(d));
   });
   std::map<std::string, std::string> pod_pointer;  // pod name -> where it comes from
@@ -784,7 +1259,7 @@ ScenarioConfig read_scenario(const Json& document, ModelCatalog& catalog, const 
   for (size_t d = 0; d < config.deployments.size(); ++d) {
     const DeploymentConfig& dep = config.deployments[d];
     for (int i = 0; i < dep.replicas; ++i) {
-      PodConfig pod{dep.name + "-" + std::to_string(i), {{"app", dep.name}}, dep.name, dep.server, dep.grpc};
+      PodConfig pod{dep.name + "-" + std::to_string(i), {{"app", dep.name}}, dep.name, dep.server, dep.grpc, dep.pod};
       const std::string at = "/deployments/" + std::to_string(d) + "/name";
       if (const auto [it, inserted] = pod_pointer.try_emplace(pod.name, at); !inserted) {
         issues.push_back({at, "a name whose pods (<name>-<i>) no other pod has (" + it->second + " has " +
@@ -840,6 +1315,9 @@ ScenarioConfig read_scenario(const Json& document, ModelCatalog& catalog, const 
     proxy.replicas = static_cast<int>(element.integer("replicas", 1, kMaxReplicas, Presence::kOptional).value_or(1));
     config.proxies.push_back(std::move(proxy));
   });
+  config.cluster = read_cluster(r);
+  read_metrics(r, config);
+  read_autoscalers(r, config);
   r.finish();
 
   // References between objects.
@@ -855,6 +1333,9 @@ ScenarioConfig read_scenario(const Json& document, ModelCatalog& catalog, const 
   for (const auto& pod : config.pods) target_names.push_back("pod/" + pod.name);
   for (const auto& svc : config.services) target_names.push_back("service/" + svc.name);
   for (const auto& proxy : config.proxies) target_names.push_back("proxy/" + proxy.name);
+  for (const auto& a : config.autoscalers) {  // a Knative revision is reached through its activator
+    if (a.kind == AutoscalerConfig::Kind::kKpa) target_names.push_back("activator/" + a.name);
+  }
   for (const auto& ref : targets) {
     if (target_names.empty()) break;  // no pod could be read: that is reported already
     // "kind/name", or a bare name that names exactly one object.
@@ -869,12 +1350,18 @@ ScenarioConfig read_scenario(const Json& document, ModelCatalog& catalog, const 
     if (matches.empty()) {
       std::vector<std::string> bare;
       for (const auto& t : target_names) bare.push_back(t.substr(t.find('/') + 1));
-      issues.push_back({ref.pointer, "name of a pod, Service or proxy, one of " + quoted_list(target_names) +
+      issues.push_back({ref.pointer, "name of a pod, Service, proxy or activator, one of " + quoted_list(target_names) +
                                          did_you_mean(ref.name, bare),
                         describe_string(ref.name)});
     } else {
       issues.push_back({ref.pointer, "one object; say which with kind/name, one of " + quoted_list(matches),
                         describe_string(ref.name)});
+    }
+  }
+
+  for (ClientConfig& c : config.clients) {  // channel_of: the owner's target, now resolved
+    for (const ClientConfig& owner : config.clients) {
+      if (!c.channel_of.empty() && owner.client.name == c.channel_of) c.target = owner.target;
     }
   }
 

@@ -13,29 +13,82 @@
 
 #include "sim/balance/kube_proxy.h"
 #include "sim/balance/l7_proxy.h"
+#include "sim/cluster/cluster_types.h"
+#include "sim/control/hpa_controller.h"
+#include "sim/control/keda.h"
+#include "sim/control/kpa_controller.h"
+#include "sim/control/metrics_server.h"
+#include "sim/control/prometheus.h"
 #include "sim/net/channel.h"
 #include "sim/serve/inference_server.h"
 #include "sim/traffic/client.h"
 
 namespace kubemind::scenario {
 
-/// A Pod running one inference server: a bare pod, or one of a Deployment's replicas (named
-/// <deployment>-<i>, labelled app=<deployment>). Pods are Ready from t = 0 (the cluster lifecycle
-/// is not wired into scenarios yet).
+/// A Pod running one inference server: a bare pod, or one of a Deployment's initial replicas (named
+/// <deployment>-<i>, labelled app=<deployment>). Pods that exist when the run starts are running,
+/// Ready and published at t = 0 if a node fits them (the scenario starts in steady state); pods
+/// created later (scale-out, replacements) go through every cold-start stage of `pod`.
 struct PodConfig {
   std::string name;
   std::map<std::string, std::string> labels;
   std::string deployment;  // empty for a bare pod
   serve::InferenceServerConfig server;
   net::ServerTransportConfig grpc;  // what the pod's gRPC server advertises and enforces
+  /// Scheduling and lifecycle. requests come from server.resources.requests (cpu, memory,
+  /// nvidia.com/gpu); app is the Deployment's name (or the pod's for a bare pod).
+  cluster::PodSpec pod;
 };
 
-/// A Deployment: `replicas` identical pods.
+/// A Deployment: `replicas` identical pods, rolled by maxSurge / maxUnavailable.
 struct DeploymentConfig {
   std::string name;
   int replicas = 1;
   serve::InferenceServerConfig server;
   net::ServerTransportConfig grpc;
+  cluster::PodSpec pod;
+  cluster::IntOrPercent max_surge{25, true};        // spec.strategy.rollingUpdate.maxSurge
+  cluster::IntOrPercent max_unavailable{25, true};  // spec.strategy.rollingUpdate.maxUnavailable
+};
+
+/// The nodes pods run on. Absent from the file (`unlimited`): one node that fits every pod, Ready
+/// at t = 0, free, never provisioned: capacity plays no part and only the pod stages take time.
+struct ClusterSection {
+  bool unlimited = true;
+  cluster::ClusterConfig cluster;  // node pools, Cluster Autoscaler flags, scheduler, endpoints delay
+  /// Scheduled spot reclaims: node `node_index` of pool `pool` (in the order nodes were added).
+  struct SpotInterruption {
+    std::string pool;
+    int node_index = 0;
+    double at_s = 0.0;
+  };
+  std::vector<SpotInterruption> spot_interruptions;
+};
+
+/// The metrics pipeline every autoscaler reads (one of each per scenario).
+struct MetricsConfig {
+  control::MetricsServerConfig metrics_server;  // Resource metrics (cpu, memory)
+  control::PrometheusConfig prometheus;         // app metrics scraped from the pods
+  control::HpaControllerConfig hpa;             // kube-controller-manager flags, shared by every HPA
+};
+
+/// One autoscaler object scaling one Deployment (`target` = scaleTargetRef.name).
+struct AutoscalerConfig {
+  enum class Kind : uint8_t { kHpa, kScaledObject, kKpa };
+  Kind kind = Kind::kHpa;
+  std::string name;
+  std::string target;
+  /// HorizontalPodAutoscaler (autoscaling/v2): spec; rules[i] is the prometheus-adapter query that
+  /// serves spec.metrics[i] (nullopt for Resource metrics).
+  control::HpaSpec hpa;
+  std::vector<std::optional<control::PromQuery>> hpa_rules;
+  /// ScaledObject (keda.sh/v1alpha1): spec, one query per trigger (nullopt for cpu/memory), and
+  /// advanced.horizontalPodAutoscalerConfig.behavior.
+  control::KedaScaledObjectSpec keda;
+  std::vector<std::optional<control::PromQuery>> keda_queries;
+  std::optional<control::HpaBehavior> keda_behavior;
+  /// Knative PodAutoscaler (config-autoscaler + revision annotations).
+  control::KpaControllerConfig kpa;
 };
 
 /// A Service selecting pods by labels. ClusterIP: one virtual IP, each new connection placed by
@@ -65,6 +118,10 @@ struct ClientConfig {
   /// The client's gRPC channel. Absent for a pod target: the call reaches the pod directly, with no
   /// network modelled (the queueing checks use this).
   std::optional<net::ChannelConfig> channel;
+  /// Sends over the channel of this earlier client instead (one process, several call patterns,
+  /// one HTTP/2 connection: e.g. ghz's closed-loop workers plus an open-loop burst). Then `target`
+  /// and `channel` are that client's.
+  std::string channel_of;
 };
 
 struct SloConfig {
@@ -90,6 +147,9 @@ struct ScenarioConfig {
   std::vector<DeploymentConfig> deployments;
   std::vector<ServiceConfig> services;
   std::vector<ProxyConfig> proxies;
+  ClusterSection cluster;
+  MetricsConfig metrics;
+  std::vector<AutoscalerConfig> autoscalers;
 };
 
 }  // namespace kubemind::scenario

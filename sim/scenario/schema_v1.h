@@ -11,6 +11,7 @@
 
 #include "sim/balance/kube_proxy.h"
 #include "sim/balance/l7_proxy.h"
+#include "sim/cluster/cluster_types.h"
 #include "sim/net/channel.h"
 #include "sim/serve/inference_server.h"
 #include "sim/traffic/client.h"
@@ -103,6 +104,67 @@ inline const Names<serve::ServiceDistribution>& service_distributions() {
   static const Names<serve::ServiceDistribution> names = {{"deterministic", serve::ServiceDistribution::kDeterministic},
                                                           {"exponential", serve::ServiceDistribution::kExponential},
                                                           {"lognormal", serve::ServiceDistribution::kLognormal}};
+  return names;
+}
+
+// --- Cluster: pods and node pools ------------------------------------------------------------------
+
+inline constexpr int64_t kMaxGpusPerPod = 64;
+inline constexpr int64_t kMaxGpusPerNode = 64;
+inline constexpr int64_t kMaxNodesPerPool = 10'000;
+inline constexpr double kMaxCores = 1024;
+/// Memory quantities (bytes) up to 2^53: still exact as a double, far above any node (8 PiB).
+inline constexpr double kMaxMemoryBytes = 9007199254740992.0;
+inline constexpr double kMaxSizeGb = 1e6;            // image and weights sizes
+inline constexpr int64_t kMaxSeconds = 1'000'000'000;  // integer seconds fields (grace period, probe)
+/// Typical kube-scheduler decision + bind + kubelet sync per pod: ~10-100 ms (reference/autoscalers.md
+/// 4.2). cluster::ClusterConfig keeps 0 so its own tests do exact arithmetic; a scenario with a
+/// cluster section gets this typical value unless it says otherwise.
+inline constexpr double kDefaultSchedulingLatencyMs = 50;
+inline constexpr const char* kDefaultImage = "inference-server";
+
+inline const Names<cluster::TaintEffect>& taint_effects() {
+  static const Names<cluster::TaintEffect> names = {{"NoSchedule", cluster::TaintEffect::kNoSchedule},
+                                                    {"PreferNoSchedule", cluster::TaintEffect::kPreferNoSchedule},
+                                                    {"NoExecute", cluster::TaintEffect::kNoExecute}};
+  return names;
+}
+
+inline const Names<cluster::Toleration::Operator>& toleration_operators() {
+  static const Names<cluster::Toleration::Operator> names = {{"Equal", cluster::Toleration::Operator::kEqual},
+                                                             {"Exists", cluster::Toleration::Operator::kExists}};
+  return names;
+}
+
+inline const Names<cluster::NodeSelectorRequirement::Operator>& node_selector_operators() {
+  using Op = cluster::NodeSelectorRequirement::Operator;
+  static const Names<Op> names = {
+      {"In", Op::kIn}, {"NotIn", Op::kNotIn}, {"Exists", Op::kExists}, {"DoesNotExist", Op::kDoesNotExist}};
+  return names;
+}
+
+inline const Names<cluster::TopologySpreadConstraint::WhenUnsatisfiable>& when_unsatisfiable_names() {
+  using W = cluster::TopologySpreadConstraint::WhenUnsatisfiable;
+  static const Names<W> names = {{"DoNotSchedule", W::kDoNotSchedule}, {"ScheduleAnyway", W::kScheduleAnyway}};
+  return names;
+}
+
+inline const Names<cluster::WeightLoad>& weight_loads() {
+  static const Names<cluster::WeightLoad> names = {{"in_process", cluster::WeightLoad::kInProcess},
+                                                   {"init_container", cluster::WeightLoad::kInitContainer}};
+  return names;
+}
+
+inline const Names<cluster::DrainMode>& drain_modes() {
+  static const Names<cluster::DrainMode> names = {{"until_idle", cluster::DrainMode::kUntilIdle},
+                                                  {"full_grace_period", cluster::DrainMode::kFullGracePeriod},
+                                                  {"exit_immediately", cluster::DrainMode::kExitImmediately}};
+  return names;
+}
+
+inline const Names<cluster::ScoringStrategy>& scoring_strategies() {
+  static const Names<cluster::ScoringStrategy> names = {{"LeastAllocated", cluster::ScoringStrategy::kLeastAllocated},
+                                                        {"MostAllocated", cluster::ScoringStrategy::kMostAllocated}};
   return names;
 }
 

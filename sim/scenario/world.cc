@@ -2,18 +2,27 @@
 #include "sim/scenario/world.h"
 
 #include <algorithm>
+#include <cmath>
+#include <deque>
+#include <limits>
 #include <map>
 #include <memory>
 #include <vector>
 
-#include <deque>
-
+#include "sim/balance/activator.h"
 #include "sim/balance/kube_proxy.h"
 #include "sim/balance/l7_proxy.h"
+#include "sim/cluster/cluster.h"
+#include "sim/control/hpa_controller.h"
+#include "sim/control/keda_controller.h"
+#include "sim/control/kpa_controller.h"
+#include "sim/control/metrics_server.h"
+#include "sim/control/prometheus.h"
 #include "sim/engine/rng.h"
+#include "sim/engine/simulator.h"
 #include "sim/net/channel.h"
 #include "sim/net/endpoint.h"
-#include "sim/engine/simulator.h"
+#include "sim/report/findings.h"
 #include "sim/report/sli_collector.h"
 #include "sim/scenario/config_json.h"
 #include "sim/serve/inference_server.h"
@@ -22,22 +31,166 @@
 namespace kubemind::scenario {
 namespace {
 
+using cluster::PodId;
 using engine::Duration;
 using engine::SimTime;
 
 /// Number of slices a run is cut into for progress reports.
 constexpr int kProgressSlices = 100;
-/// Endpoint ids of proxies start here; pods use their index.
+/// Endpoint ids of proxies start here; pods use their cluster index.
 constexpr uint32_t kProxyEndpointBase = 1u << 30;
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-/// A Service as the data plane sees it: its pods, and what its DNS name resolves to.
-struct ServiceWiring {
-  std::vector<size_t> pods;                       // selected pods, in pod order
-  std::unique_ptr<balance::KubeProxy> kube_proxy;  // ClusterIP only
-  net::StaticResolver resolver;
+/// Without a `cluster` section: one node that fits every pod, free and Ready at t = 0.
+cluster::ClusterConfig unlimited_cluster(cluster::ClusterConfig c) {
+  cluster::NodePoolConfig pool;
+  pool.name = "unlimited";
+  pool.allocatable_cpu_millicores = int64_t{1} << 50;
+  pool.allocatable_memory_bytes = int64_t{1} << 60;
+  pool.gpu_count = int32_t{1} << 30;
+  pool.initial_nodes = 1;
+  pool.max_nodes = 1;
+  pool.min_nodes = 1;
+  c.pools = {pool};
+  c.autoscaler.enabled = false;
+  c.autoscaler.scale_down_enabled = false;
+  return c;
+}
+
+bool selects(const std::map<std::string, std::string>& selector, const std::map<std::string, std::string>& labels) {
+  for (const auto& [key, value] : selector) {
+    const auto it = labels.find(key);
+    if (it == labels.end() || it->second != value) return false;
+  }
+  return true;
+}
+
+/// A pod's IP:port as the data plane reaches it: requests go to its server while the process runs;
+/// before the container starts and after the process ends, nothing listens (the stream is reset).
+class PodPort final : public traffic::RequestSink {
+ public:
+  explicit PodPort(traffic::RequestTable& requests) : requests_(requests) {}
+  void on_request(traffic::RequestId id) override {
+    if (server_ != nullptr && !server_->down()) {
+      server_->on_request(id);
+      return;
+    }
+    traffic::Request& r = requests_[id];
+    r.outcome = traffic::Outcome::kReset;
+    r.pop_reply()->on_response(id);
+  }
+  void set_server(serve::InferenceServer* server) { server_ = server; }
+
+ private:
+  traffic::RequestTable& requests_;
+  serve::InferenceServer* server_ = nullptr;
 };
 
-class World final : public traffic::RequestObserver, public balance::EndpointMetricsSource {
+/// Everything the world keeps per pod, indexed by the pod's cluster index (= endpoint id = the SLI
+/// collector's server index).
+struct PodRuntime {
+  std::string name;
+  int32_t deployment = -1;  // index into config.deployments, -1 for a bare pod
+  size_t bare = 0;          // index into config.pods for a bare pod
+  std::map<std::string, std::string> labels;
+  std::unique_ptr<PodPort> port;
+  std::unique_ptr<net::FixedDialer> address;  // the pod IP
+  std::unique_ptr<serve::InferenceServer> server;
+  bool published = false;
+  // Integrals at the end of warm-up (pods whose server existed then) and at the last row boundary.
+  double warmup_busy = 0, warmup_waiting = 0, warmup_cpu_s = 0;
+  double last_waiting = 0, last_in_system = 0;
+  // CPU-seconds at the last two row boundaries: the "true" CPU rate reports compare the HPA with.
+  double cpu_at_boundary[2] = {0, 0};
+  SimTime boundary[2];
+};
+
+/// A Service as the data plane sees it: its published pods, and what its DNS name resolves to.
+struct ServiceWiring {
+  const ServiceConfig* config = nullptr;
+  std::vector<uint32_t> endpoints;                 // published selected pods, in pod order
+  std::unique_ptr<balance::KubeProxy> kube_proxy;  // ClusterIP only
+  net::StaticResolver resolver;
+  std::vector<size_t> proxies;                     // proxy replicas (indices into proxies_) fed by it
+};
+
+class World;
+
+/// One Deployment as the control plane sees it: its pods (the HPA's informer, metrics-server's and
+/// Prometheus' targets) and its scale subresource.
+class DeploymentView final : public control::PodSource, public control::ScaleTarget {
+ public:
+  DeploymentView(World& world, cluster::DeploymentId id) : world_(world), id_(id) {}
+  void list_pods(std::vector<control::WorldPod>& out) const override;
+  bool read_resources(uint64_t uid, control::PodResourceSample& out) const override;
+  bool read_gauge(uint64_t uid, control::AppGauge gauge, double& out) const override;
+  bool read_counter(uint64_t uid, control::AppCounter counter, double& out) const override;
+  /// The servers export no request-duration histogram (no histogram_quantile triggers).
+  std::span<const double> histogram_bounds_s() const override { return {}; }
+  bool read_histogram(uint64_t, std::span<double>) const override { return false; }
+  control::ScaleSubresource scale() const override;
+  void set_replicas(int32_t replicas) override;
+
+ private:
+  const serve::InferenceServer* running_server(uint64_t uid) const;
+  World& world_;
+  cluster::DeploymentId id_;
+};
+
+/// The Knative activator's own stat, as its autoscaler reads it: one target (uid 1) exporting the
+/// requests it holds (buffered or proxied) the way a queue-proxy does.
+class ActivatorStat final : public control::PodSource {
+ public:
+  ActivatorStat(const balance::Activator& activator, const engine::Simulator& sim) : activator_(activator), sim_(sim) {}
+  void list_pods(std::vector<control::WorldPod>& out) const override {
+    out.clear();
+    control::WorldPod w;
+    w.uid = 1;
+    w.info.name = "activator";
+    w.info.start_time = SimTime::zero();
+    w.info.ready = control::PodReadyCondition{control::ConditionStatus::kTrue, SimTime::zero()};
+    out.push_back(w);
+  }
+  bool read_resources(uint64_t, control::PodResourceSample&) const override { return false; }
+  bool read_gauge(uint64_t, control::AppGauge gauge, double& out) const override {
+    if (gauge != control::AppGauge::kInflight) return false;
+    out = static_cast<double>(activator_.in_flight());
+    return true;
+  }
+  bool read_counter(uint64_t, control::AppCounter counter, double& out) const override {
+    out = counter == control::AppCounter::kRequestsTotal ? static_cast<double>(activator_.requests_total())
+                                                         : activator_.in_flight_seconds_total(sim_.now());
+    return true;
+  }
+  std::span<const double> histogram_bounds_s() const override { return {}; }
+  bool read_histogram(uint64_t, std::span<double>) const override { return false; }
+
+ private:
+  const balance::Activator& activator_;
+  const engine::Simulator& sim_;
+};
+
+/// The autoscaler of one Deployment with its own metrics pipeline.
+struct Autoscaler {
+  const AutoscalerConfig* config = nullptr;
+  std::unique_ptr<control::MetricsServer> metrics_server;
+  std::unique_ptr<control::Prometheus> prometheus;
+  std::unique_ptr<control::PrometheusAdapter> adapter;
+  std::unique_ptr<control::HpaController> hpa;
+  std::unique_ptr<control::KedaController> keda;
+  std::unique_ptr<control::KpaController> kpa;
+  // Knative: the activator in front of the revision, its random stream and its stat.
+  std::unique_ptr<engine::RngStream> activator_rng;
+  std::unique_ptr<balance::Activator> activator;
+  std::unique_ptr<ActivatorStat> activator_stat;
+  std::unique_ptr<net::FixedDialer> activator_address;
+  size_t deployment = 0;
+};
+
+class World final : public traffic::RequestObserver,
+                    public balance::EndpointMetricsSource,
+                    public cluster::PodLifecycleListener,
+                    public serve::ServerIdleListener {
  public:
   World(const ScenarioConfig& config, traffic::RequestObserver* observer)
       : config_(config),
@@ -45,74 +198,40 @@ class World final : public traffic::RequestObserver, public balance::EndpointMet
         warmup_(SimTime::from_seconds(config.warmup_s)),
         interval_(Duration::from_seconds(config.report.interval_s)),
         observer_(observer),
-        sli_(report::SliCollectorConfig{warmup_, end_, interval_, config.slo.latency_ms, config.pods.size()}) {
-    for (size_t i = 0; i < config.pods.size(); ++i) {
-      const PodConfig& pod = config.pods[i];
-      servers_.push_back(std::make_unique<serve::InferenceServer>(
-          sim_, engine::RngStream(config.seed, "pod/" + pod.name, "service_time"), requests_, pod.server,
-          static_cast<uint32_t>(i)));
-      pod_dialers_.emplace_back(net::Endpoint{static_cast<uint32_t>(i), servers_.back().get()});
-    }
+        sli_(report::SliCollectorConfig{warmup_, end_, interval_, config.slo.latency_ms, 0}),
+        cluster_(sim_, config.cluster.unlimited ? unlimited_cluster(config.cluster.cluster) : config.cluster.cluster) {
+    cluster_.add_listener(this);
     for (const ServiceConfig& svc : config.services) {
       ServiceWiring& w = services_.emplace_back();
-      std::vector<net::Endpoint> endpoints;
-      std::vector<net::Dialer*> pod_ips;
-      for (size_t i = 0; i < config.pods.size(); ++i) {
-        if (!selects(svc.selector, config.pods[i].labels)) continue;
-        w.pods.push_back(i);
-        endpoints.push_back(pod_dialers_[i].endpoint());
-        pod_ips.push_back(&pod_dialers_[i]);
-      }
-      if (svc.headless) {
-        w.resolver.set_addresses(pod_ips);
-      } else {
+      w.config = &svc;
+      if (!svc.headless) {
         w.kube_proxy = std::make_unique<balance::KubeProxy>(
             sim_, engine::RngStream(config.seed, "service/" + svc.name, "kube_proxy"), config.kube_proxy);
-        w.kube_proxy->set_endpoints(endpoints);
         w.resolver.set_addresses({w.kube_proxy.get()});
       }
     }
-    for (size_t k = 0; k < config.proxies.size(); ++k) {
-      const ProxyConfig& p = config.proxies[k];
-      std::vector<balance::Endpoint> hosts;
-      if (!p.upstream_proxy.empty()) {  // defined earlier, so already built: its replicas are the hosts
-        const size_t up = index_of(p.upstream_proxy, config.proxies);
-        for (size_t r = proxy_first_[up]; r < proxy_first_[up] + static_cast<size_t>(config.proxies[up].replicas); ++r) {
-          hosts.push_back(balance::Endpoint{kProxyEndpointBase + static_cast<uint32_t>(r), 1, true, proxies_[r].get()});
-        }
-      } else {
-        for (const size_t i : services_[service_index(p.upstream_service)].pods) {
-          hosts.push_back(balance::Endpoint{static_cast<uint32_t>(i), 1, true, servers_[i].get()});
-        }
-      }
-      proxy_first_.push_back(proxies_.size());
-      std::vector<net::Endpoint> replica_endpoints;
-      for (int r = 0; r < p.replicas; ++r) {
-        const std::string name = p.replicas == 1 ? p.name : p.name + "-" + std::to_string(r);
-        const balance::MetricsScraper* scraper = nullptr;
-        if (p.proxy.lb_policy == balance::LbPolicyKind::kEndpointPicker) {
-          scrapers_.push_back(std::make_unique<balance::MetricsScraper>(
-              sim_, *this, balance::MetricsScraperConfig{p.metrics_refresh_ms}));
-          scraper = scrapers_.back().get();
-        }
-        proxies_.push_back(
-            std::make_unique<balance::L7Proxy>(sim_, config.seed, "proxy/" + name, requests_, p.proxy, hosts, scraper));
-        proxy_dialers_.emplace_back(
-            net::Endpoint{kProxyEndpointBase + static_cast<uint32_t>(proxies_.size() - 1), proxies_.back().get()});
-        replica_endpoints.push_back(proxy_dialers_.back().endpoint());
-      }
-      // Clients reach the proxy's pods through a ClusterIP in front of them (one pod: its IP).
-      net::StaticResolver& resolver = resolvers_.emplace_back();
-      if (p.replicas == 1) {
-        resolver.set_addresses({&proxy_dialers_.back()});
-      } else {
-        proxy_vips_.push_back(std::make_unique<balance::KubeProxy>(
-            sim_, engine::RngStream(config.seed, "service/proxy-" + p.name, "kube_proxy"), config.kube_proxy));
-        proxy_vips_.back()->set_endpoints(replica_endpoints);
-        resolver.set_addresses({proxy_vips_.back().get()});
-      }
-      proxy_resolvers_.push_back(&resolver);
+    // The pods that exist when the run starts: created, scheduled, and running in steady state.
+    for (size_t i = 0; i < config.pods.size(); ++i) {
+      if (!config.pods[i].deployment.empty()) continue;
+      next_bare_ = i;
+      cluster::PodSpec spec = config.pods[i].pod;
+      cluster_.create_pod(spec);
     }
+    for (const DeploymentConfig& d : config.deployments) {
+      cluster::DeploymentSpec spec;
+      spec.name = d.name;
+      spec.replicas = d.replicas;
+      spec.pod = d.pod;
+      spec.max_surge = d.max_surge;
+      spec.max_unavailable = d.max_unavailable;
+      deployment_ids_.push_back(cluster_.create_deployment(spec));
+      deployment_names_.push_back(d.name);
+      pods_created_.push_back(0);
+    }
+    sim_.run_until(SimTime::zero());
+    cluster_.warm_start();
+    build_proxies();
+    client_channel_.assign(config.clients.size(), nullptr);
     for (size_t i = 0; i < config.clients.size(); ++i) {
       const ClientConfig& c = config.clients[i];
       clients_.push_back(std::make_unique<traffic::Client>(
@@ -120,15 +239,31 @@ class World final : public traffic::RequestObserver, public balance::EndpointMet
           engine::RngStream(config.seed, "client/" + c.client.name, "behaviour"), requests_, c.client,
           static_cast<uint32_t>(i), client_target(c), *this));
     }
-    warmup_busy_.assign(servers_.size(), 0.0);
-    warmup_waiting_.assign(servers_.size(), 0.0);
-    warmup_cpu_s_.assign(servers_.size(), 0.0);
-    last_waiting_.assign(servers_.size(), 0.0);
-    last_in_system_.assign(servers_.size(), 0.0);
+    build_autoscalers();
+    for (Autoscaler& a : autoscalers_) {
+      if (a.activator) {
+        a.kpa = std::make_unique<control::KpaController>(sim_, "kpa/" + a.config->name, a.config->kpa,
+                                                         *views_[a.deployment], *views_[a.deployment],
+                                                         a.activator_stat.get());
+      }
+    }
+    for (const auto& spot : config.cluster.spot_interruptions) {
+      sim_.schedule_at<&World::on_spot_interruption>(SimTime::from_seconds(spot.at_s), this,
+                                                      static_cast<uint64_t>(&spot - config.cluster.spot_interruptions.data()));
+    }
+    replicas_.assign(deployment_ids_.size(), std::vector<double>(sli_.rows(), 0.0));
+    ready_replicas_.assign(deployment_ids_.size(), std::vector<double>(sli_.rows(), 0.0));
   }
 
   report::RunReport run(const RunOptions& options) {
     for (auto& scraper : scrapers_) scraper->start();
+    for (auto& a : autoscalers_) {
+      if (a.metrics_server) a.metrics_server->start();
+      if (a.prometheus) a.prometheus->start();
+      if (a.hpa) a.hpa->start();
+      if (a.keda) a.keda->start();
+      if (a.kpa) a.kpa->start();
+    }
     for (auto& client : clients_) client->start(end_);
     if (warmup_ > SimTime::zero()) sim_.schedule_at<&World::on_warmup_end>(warmup_, this);
     if (sli_.rows() > 1) sim_.schedule_at<&World::on_interval_end>(sli_.row_end(0), this, 0);
@@ -138,16 +273,34 @@ class World final : public traffic::RequestObserver, public balance::EndpointMet
       sim_.run_until(slice == kProgressSlices ? last : SimTime{last.ns / kProgressSlices * slice});
       if (options.progress) options.progress(static_cast<double>(slice) / kProgressSlices);
     }
-    sample_gauges(sli_.rows() - 1, end_);
+    sample_row(sli_.rows() - 1, end_);
     return make_report();
   }
 
+  // --- what the data plane and the control plane read ---------------------------------------------
+
   /// What a queue-aware picker scrapes from each pod's /metrics: its queue depth. (No KV cache:
   /// these servers batch requests, not tokens.)
-  uint32_t endpoint_count() const override { return static_cast<uint32_t>(servers_.size()); }
+  uint32_t endpoint_count() const override { return static_cast<uint32_t>(pods_.size()); }
   balance::EndpointMetrics endpoint_metrics(uint32_t host_id) const override {
-    return balance::EndpointMetrics{servers_[host_id]->queue_depth(), 0.0};
+    const serve::InferenceServer* s = pods_[host_id].server.get();
+    return balance::EndpointMetrics{s == nullptr ? 0 : s->queue_depth(), 0.0};
   }
+
+  const PodRuntime& pod_runtime(uint32_t index) const { return pods_[index]; }
+  cluster::Cluster& cluster() { return cluster_; }
+  const cluster::Cluster& cluster() const { return cluster_; }
+  SimTime now() const { return sim_.now(); }
+
+  /// CPU cores the pod used over the last full report interval (the truth next to the HPA's view).
+  double true_cpu_cores(uint32_t index) const {
+    const PodRuntime& p = pods_[index];
+    if (p.server == nullptr || p.server->down()) return 0.0;
+    const double dt = (p.boundary[1] - p.boundary[0]).seconds_f();
+    return dt > 0 ? (p.cpu_at_boundary[1] - p.cpu_at_boundary[0]) / dt : 0.0;
+  }
+
+  // --- requests -----------------------------------------------------------------------------------
 
   void on_sent(const traffic::Request& r) override {
     sli_.on_sent(r.sent_at);
@@ -163,14 +316,87 @@ class World final : public traffic::RequestObserver, public balance::EndpointMet
     if (observer_) observer_->on_answered(r);
   }
 
- private:
-  static bool selects(const std::map<std::string, std::string>& selector,
-                      const std::map<std::string, std::string>& labels) {
-    for (const auto& [key, value] : selector) {
-      const auto it = labels.find(key);
-      if (it == labels.end() || it->second != value) return false;
+  // --- the pod lifecycle --------------------------------------------------------------------------
+
+  void on_pod_created(PodId id) override {
+    const cluster::Pod& pod = cluster_.pod(id);
+    SIM_CHECK(cluster::index_of(id) == pods_.size(), "pods are created in index order");
+    PodRuntime& p = pods_.emplace_back();
+    if (pod.deployment >= 0) {
+      p.deployment = pod.deployment;
+      const auto d = static_cast<size_t>(pod.deployment);
+      p.name = config_.deployments[d].name + "-" + std::to_string(pods_created_[d]++);
+      p.labels = {{"app", config_.deployments[d].name}};
+    } else {
+      p.bare = next_bare_;
+      p.name = config_.pods[p.bare].name;
+      p.labels = config_.pods[p.bare].labels;
     }
-    return true;
+    p.port = std::make_unique<PodPort>(requests_);
+    p.address = std::make_unique<net::FixedDialer>(net::Endpoint{cluster::index_of(id), p.port.get()});
+    const uint32_t server = sli_.add_server();
+    SIM_CHECK(server == cluster::index_of(id), "one SLI server per pod");
+  }
+
+  void on_pod_started(PodId id) override {
+    PodRuntime& p = pods_[cluster::index_of(id)];
+    p.server = std::make_unique<serve::InferenceServer>(
+        sim_, engine::RngStream(config_.seed, "pod/" + p.name, "service_time"), requests_, server_config(p),
+        cluster::index_of(id));
+    p.port->set_server(p.server.get());
+    p.boundary[0] = p.boundary[1] = sim_.now();
+    p.cpu_at_boundary[0] = p.cpu_at_boundary[1] = p.server->cpu_usage_seconds();
+  }
+
+  void on_endpoint_published(PodId id) override {
+    const uint32_t i = cluster::index_of(id);
+    pods_[i].published = true;
+    if (!building_ && pods_[i].deployment >= 0) activator_changed(static_cast<size_t>(pods_[i].deployment));
+    for (ServiceWiring& w : services_) {
+      if (!selects(w.config->selector, pods_[i].labels)) continue;
+      w.endpoints.insert(std::lower_bound(w.endpoints.begin(), w.endpoints.end(), i), i);
+      endpoints_changed(w);
+    }
+  }
+
+  void on_endpoint_removed(PodId id) override {
+    const uint32_t i = cluster::index_of(id);
+    pods_[i].published = false;
+    if (pods_[i].deployment >= 0) activator_changed(static_cast<size_t>(pods_[i].deployment));
+    for (ServiceWiring& w : services_) {
+      const auto it = std::find(w.endpoints.begin(), w.endpoints.end(), i);
+      if (it == w.endpoints.end()) continue;
+      w.endpoints.erase(it);
+      endpoints_changed(w);
+    }
+  }
+
+  /// The app's graceful stop: GOAWAY on every connection to it, then exit when the work is done.
+  void on_pod_sigterm(PodId id) override {
+    const uint32_t i = cluster::index_of(id);
+    for (auto& ch : channels_) ch->goaway_endpoint(i);
+    for (auto& proxy : proxies_) proxy->host_goaway(i);
+    if (pods_[i].server) pods_[i].server->notify_when_idle(this);
+  }
+
+  void on_server_idle(uint32_t server_index) override { cluster_.notify_pod_idle(PodId{server_index}); }
+
+  /// The process is gone: what it held is lost, its connections are reset, its IP refuses.
+  void on_pod_gone(PodId id) override {
+    const uint32_t i = cluster::index_of(id);
+    PodRuntime& p = pods_[i];
+    p.address->set_reachable(false);
+    if (p.server) p.server->shut_down();
+    for (auto& ch : channels_) ch->reset_endpoint(i);
+    for (auto& proxy : proxies_) proxy->host_gone(i);
+  }
+
+ private:
+  const serve::InferenceServerConfig& server_config(const PodRuntime& p) const {
+    return p.deployment >= 0 ? config_.deployments[static_cast<size_t>(p.deployment)].server : config_.pods[p.bare].server;
+  }
+  const net::ServerTransportConfig& grpc_config(const PodRuntime& p) const {
+    return p.deployment >= 0 ? config_.deployments[static_cast<size_t>(p.deployment)].grpc : config_.pods[p.bare].grpc;
   }
 
   size_t index_of(const std::string& name, auto const& list) const {
@@ -181,24 +407,150 @@ class World final : public traffic::RequestObserver, public balance::EndpointMet
     return 0;
   }
   size_t service_index(const std::string& name) const { return index_of(name, config_.services); }
+  uint32_t pod_index(const std::string& name) const {
+    for (uint32_t i = 0; i < pods_.size(); ++i) {
+      if (pods_[i].name == name) return i;
+    }
+    SIM_CHECK(false, "a validated pod name names no pod");
+    return 0;
+  }
 
-  /// Where a client's calls go: straight to a pod's server (a pod target without a channel), or into
-  /// a gRPC channel whose resolver answers for the target.
+  /// The L7 view of a Service's published pods.
+  std::vector<balance::Endpoint> hosts_of(const ServiceWiring& w) const {
+    std::vector<balance::Endpoint> hosts;
+    for (const uint32_t i : w.endpoints) hosts.push_back(balance::Endpoint{i, 1, true, pods_[i].port.get()});
+    return hosts;
+  }
+
+  /// The endpoints controller changed a Service's EndpointSlice: kube-proxy reprograms (after its
+  /// minSyncPeriod), headless DNS answers the new set, proxies get an EDS update.
+  void endpoints_changed(ServiceWiring& w) {
+    if (building_) return;  // the world starts with every Service's whole set (build_proxies)
+    if (w.kube_proxy) {
+      std::vector<net::Endpoint> endpoints;
+      for (const uint32_t i : w.endpoints) endpoints.push_back(pods_[i].address->endpoint());
+      w.kube_proxy->set_endpoints(endpoints);
+    } else {
+      std::vector<net::Dialer*> ips;
+      for (const uint32_t i : w.endpoints) ips.push_back(pods_[i].address.get());
+      w.resolver.set_addresses(ips);
+    }
+    if (!w.proxies.empty()) {
+      const std::vector<balance::Endpoint> hosts = hosts_of(w);
+      for (const size_t r : w.proxies) proxies_[r]->update_endpoints(hosts);
+    }
+  }
+
+  void build_proxies() {
+    building_ = false;
+    for (ServiceWiring& w : services_) endpoints_changed(w);  // the pods published by warm_start
+    for (size_t k = 0; k < config_.proxies.size(); ++k) {
+      const ProxyConfig& p = config_.proxies[k];
+      std::vector<balance::Endpoint> hosts;
+      ServiceWiring* upstream = nullptr;
+      if (!p.upstream_proxy.empty()) {  // defined earlier, so already built: its replicas are the hosts
+        const size_t up = index_of(p.upstream_proxy, config_.proxies);
+        for (size_t r = proxy_first_[up]; r < proxy_first_[up] + static_cast<size_t>(config_.proxies[up].replicas); ++r) {
+          hosts.push_back(balance::Endpoint{kProxyEndpointBase + static_cast<uint32_t>(r), 1, true, proxies_[r].get()});
+        }
+      } else {
+        upstream = &services_[service_index(p.upstream_service)];
+        hosts = hosts_of(*upstream);
+      }
+      proxy_first_.push_back(proxies_.size());
+      std::vector<net::Endpoint> replica_endpoints;
+      for (int r = 0; r < p.replicas; ++r) {
+        const std::string name = p.replicas == 1 ? p.name : p.name + "-" + std::to_string(r);
+        const balance::MetricsScraper* scraper = nullptr;
+        if (p.proxy.lb_policy == balance::LbPolicyKind::kEndpointPicker) {
+          scrapers_.push_back(std::make_unique<balance::MetricsScraper>(
+              sim_, *this, balance::MetricsScraperConfig{p.metrics_refresh_ms}));
+          scraper = scrapers_.back().get();
+        }
+        if (upstream != nullptr) upstream->proxies.push_back(proxies_.size());
+        proxies_.push_back(
+            std::make_unique<balance::L7Proxy>(sim_, config_.seed, "proxy/" + name, requests_, p.proxy, hosts, scraper));
+        proxy_dialers_.emplace_back(
+            net::Endpoint{kProxyEndpointBase + static_cast<uint32_t>(proxies_.size() - 1), proxies_.back().get()});
+        replica_endpoints.push_back(proxy_dialers_.back().endpoint());
+      }
+      // Clients reach the proxy's pods through a ClusterIP in front of them (one pod: its IP).
+      net::StaticResolver& resolver = resolvers_.emplace_back();
+      if (p.replicas == 1) {
+        resolver.set_addresses({&proxy_dialers_.back()});
+      } else {
+        proxy_vips_.push_back(std::make_unique<balance::KubeProxy>(
+            sim_, engine::RngStream(config_.seed, "service/proxy-" + p.name, "kube_proxy"), config_.kube_proxy));
+        proxy_vips_.back()->set_endpoints(replica_endpoints);
+        resolver.set_addresses({proxy_vips_.back().get()});
+      }
+      proxy_resolvers_.push_back(&resolver);
+    }
+    // Knative revisions: an activator in front of each, fed with its pods' endpoints.
+    for (const AutoscalerConfig& ac : config_.autoscalers) {
+      if (ac.kind != AutoscalerConfig::Kind::kKpa) continue;
+      Autoscaler& a = autoscalers_.emplace_back();
+      a.config = &ac;
+      a.deployment = index_of(ac.target, config_.deployments);
+      a.activator_rng = std::make_unique<engine::RngStream>(config_.seed, "activator/" + ac.name, "lb");
+      balance::ActivatorConfig act;
+      act.container_concurrency = ac.kpa.revision.container_concurrency;
+      a.activator = std::make_unique<balance::Activator>(sim_, requests_, act, *a.activator_rng);
+      a.activator_stat = std::make_unique<ActivatorStat>(*a.activator, sim_);
+      a.activator_address = std::make_unique<net::FixedDialer>(
+          net::Endpoint{kProxyEndpointBase + static_cast<uint32_t>(proxies_.size() + autoscalers_.size()), a.activator.get()});
+      activator_changed(a.deployment);
+    }
+  }
+
+  /// The pods of Deployment `d` whose endpoints are published: what its activator may use.
+  void activator_changed(size_t d) {
+    for (Autoscaler& a : autoscalers_) {
+      if (!a.activator || a.deployment != d) continue;
+      std::vector<balance::Endpoint> ready;
+      for (uint32_t i = 0; i < pods_.size(); ++i) {
+        if (pods_[i].published && pods_[i].deployment == static_cast<int32_t>(d)) {
+          ready.push_back(balance::Endpoint{i, 1, true, pods_[i].port.get()});
+        }
+      }
+      a.activator->update_endpoints(ready);
+    }
+  }
+
+  /// Where a client's calls go: straight to a pod (a pod target without a channel), or into a gRPC
+  /// channel whose resolver answers for the target.
   traffic::RequestSink& client_target(const ClientConfig& c) {
+    if (!c.channel_of.empty()) {
+      for (size_t i = 0; i < config_.clients.size(); ++i) {
+        if (config_.clients[i].client.name == c.channel_of && client_channel_[i] != nullptr) return *client_channel_[i];
+      }
+      SIM_CHECK(false, "channel_of names no earlier client with a channel");
+    }
     const std::string kind = c.target.substr(0, c.target.find('/'));
     const std::string name = c.target.substr(c.target.find('/') + 1);
     net::Resolver* resolver = nullptr;
     net::ChannelConfig channel = c.channel.value_or(net::ChannelConfig{});
     if (kind == "pod") {
-      const size_t i = index_of(name, config_.pods);
-      if (!c.channel) return *servers_[i];
-      resolver = &resolvers_.emplace_back(std::vector<net::Dialer*>{&pod_dialers_[i]});
-      channel.connection.server = config_.pods[i].grpc;
+      const uint32_t i = pod_index(name);
+      if (!c.channel) return *pods_[i].port;
+      resolver = &resolvers_.emplace_back(std::vector<net::Dialer*>{pods_[i].address.get()});
+      channel.connection.server = grpc_config(pods_[i]);
     } else if (kind == "service") {
       ServiceWiring& w = services_[service_index(name)];
       resolver = &w.resolver;
       // The pods behind a Service run one server configuration (a Deployment's): take the first's.
-      if (!w.pods.empty()) channel.connection.server = config_.pods[w.pods.front()].grpc;
+      for (const PodConfig& pod : config_.pods) {
+        if (selects(w.config->selector, pod.labels)) {
+          channel.connection.server = pod.grpc;
+          break;
+        }
+      }
+    } else if (kind == "activator") {
+      for (Autoscaler& a : autoscalers_) {
+        if (a.activator && a.config->name == name) resolver = &resolvers_.emplace_back(std::vector<net::Dialer*>{a.activator_address.get()});
+      }
+      SIM_CHECK(resolver != nullptr, "a validated activator target names no PodAutoscaler");
+      channel.connection.server = net::ServerTransportConfig{};  // the activator's HTTP/2 server: no limits
     } else {
       resolver = proxy_resolvers_[index_of(name, config_.proxies)];
       // Envoy's downstream HTTP/2 defaults: max_concurrent_streams 2^31 - 1, no connection age.
@@ -206,12 +558,100 @@ class World final : public traffic::RequestObserver, public balance::EndpointMet
     }
     channels_.push_back(std::make_unique<net::Channel>(
         sim_, requests_, engine::RngStream(config_.seed, "client/" + c.client.name, "channel"), channel, *resolver));
+    client_channel_[static_cast<size_t>(&c - config_.clients.data())] = channels_.back().get();
     return *channels_.back();
+  }
+
+  void build_autoscalers() {
+    views_.reserve(deployment_ids_.size());
+    for (const cluster::DeploymentId id : deployment_ids_) views_.push_back(std::make_unique<DeploymentView>(*this, id));
+    for (const AutoscalerConfig& ac : config_.autoscalers) {
+      if (ac.kind == AutoscalerConfig::Kind::kKpa) continue;  // its activator was built with the proxies
+      DeploymentView& view = *views_[index_of(ac.target, config_.deployments)];
+      Autoscaler& a = autoscalers_.emplace_back();
+      a.config = &ac;
+      a.metrics_server = std::make_unique<control::MetricsServer>(sim_, view, config_.metrics.metrics_server);
+      a.prometheus = std::make_unique<control::Prometheus>(sim_, view, config_.metrics.prometheus);
+      // The truth every controller's view is compared with: the real queue depth of the target.
+      const control::PromQuery queue_depth{control::PromQueryKind::kSumGauge, control::AppGauge::kQueueDepth};
+      switch (ac.kind) {
+        case AutoscalerConfig::Kind::kHpa:
+          a.adapter = std::make_unique<control::PrometheusAdapter>(*a.prometheus, view, ac.hpa_rules);
+          a.hpa = std::make_unique<control::HpaController>(sim_, "hpa/" + ac.name, ac.hpa, config_.metrics.hpa, view,
+                                                           view, a.metrics_server.get(), a.adapter.get());
+          a.hpa->add_truth_gauge("queue_depth", queue_depth, view);
+          break;
+        case AutoscalerConfig::Kind::kScaledObject:
+          a.keda = std::make_unique<control::KedaController>(sim_, ac.name, ac.keda, ac.keda_queries, ac.keda_behavior,
+                                                             config_.metrics.hpa, view, view, *a.prometheus,
+                                                             a.metrics_server.get());
+          a.keda->hpa().add_truth_gauge("queue_depth", queue_depth, view);
+          break;
+        case AutoscalerConfig::Kind::kKpa:
+          break;
+      }
+    }
+  }
+
+  void on_spot_interruption(uint64_t k) {
+    const auto& spot = config_.cluster.spot_interruptions[k];
+    const auto& pools = cluster_.config().pools;
+    int seen = 0;
+    for (size_t n = 0; n < cluster_.node_count(); ++n) {
+      const cluster::Node& node = cluster_.node(cluster::NodeId{static_cast<uint32_t>(n)});
+      if (pools[node.pool].name != spot.pool) continue;
+      if (seen++ == spot.node_index) {
+        if (!node.removed) cluster_.schedule_spot_interruption(node.id, sim_.now());
+        return;
+      }
+    }
+  }
+
+  /// Time-average gauges of row `row`, which ends at `at`, from the servers' integrals; the
+  /// Deployments' replica counts at `at`; the CPU boundary samples.
+  void sample_row(size_t row, SimTime at) {
+    const SimTime start{static_cast<int64_t>(row) * interval_.ns};
+    const double width_s = (at - start).seconds_f();
+    double waiting = 0, in_system = 0;
+    for (PodRuntime& p : pods_) {
+      if (p.server == nullptr) continue;
+      const serve::InferenceServer& s = *p.server;
+      const double w = s.waiting().area_until(at);
+      const double sys = w + s.in_service_integral().area_until(at);
+      waiting += (w - p.last_waiting) / width_s;
+      in_system += (sys - p.last_in_system) / width_s;
+      p.last_waiting = w;
+      p.last_in_system = sys;
+      p.boundary[0] = p.boundary[1];
+      p.cpu_at_boundary[0] = p.cpu_at_boundary[1];
+      p.boundary[1] = at;
+      p.cpu_at_boundary[1] = s.cpu_usage_seconds();
+    }
+    sli_.set_gauges(row, waiting, in_system);
+    for (size_t d = 0; d < deployment_ids_.size(); ++d) {
+      const cluster::DeploymentStatus st = cluster_.deployment_status(deployment_ids_[d]);
+      replicas_[d][row] = st.replicas;
+      ready_replicas_[d][row] = st.ready;
+    }
+  }
+
+  void on_interval_end(uint64_t row) {
+    sample_row(row, sim_.now());
+    if (row + 2 < sli_.rows()) sim_.schedule_at<&World::on_interval_end>(sli_.row_end(row + 1), this, row + 1);
+  }
+
+  void on_warmup_end(uint64_t) {
+    for (PodRuntime& p : pods_) {
+      if (p.server == nullptr) continue;
+      p.warmup_busy = p.server->busy().area_until(warmup_);
+      p.warmup_waiting = p.server->waiting().area_until(warmup_);
+      p.warmup_cpu_s = p.server->cpu_usage_seconds();
+    }
   }
 
   /// Connections the clients and proxies hold to each pod at the end of the run.
   std::vector<uint64_t> connections_per_pod() const {
-    std::vector<uint64_t> held(servers_.size(), 0);
+    std::vector<uint64_t> held(pods_.size(), 0);
     for (const auto& ch : channels_) {
       for (size_t i = 0; i < ch->slots(); ++i) {
         const net::Connection* conn = ch->slot_connection(i);
@@ -225,36 +665,126 @@ class World final : public traffic::RequestObserver, public balance::EndpointMet
     return held;
   }
 
-  /// Time-average gauges of row `row`, which ends at `at`, from the servers' integrals.
-  void sample_gauges(size_t row, SimTime at) {
-    const SimTime start{static_cast<int64_t>(row) * interval_.ns};
-    const double width_s = (at - start).seconds_f();
-    double waiting = 0, in_system = 0;
-    for (size_t i = 0; i < servers_.size(); ++i) {
-      const double w = servers_[i]->waiting().area_until(at);
-      const double s = w + servers_[i]->busy().area_until(at);
-      waiting += (w - last_waiting_[i]) / width_s;
-      in_system += (s - last_in_system_[i]) / width_s;
-      last_waiting_[i] = w;
-      last_in_system_[i] = s;
-    }
-    sli_.set_gauges(row, waiting, in_system);
+  static report::ColdStartReport cold_start_report(const cluster::ColdStartBreakdown& b) {
+    return report::ColdStartReport{b.pending.seconds_f(),         b.node_provisioning.seconds_f(),
+                                   b.admission.seconds_f(),       b.image_pull.seconds_f(),
+                                   b.weight_load.seconds_f(),     b.container_start.seconds_f(),
+                                   b.warm_up.seconds_f(),         b.readiness_wait.seconds_f(),
+                                   b.endpoint_publish.seconds_f(), b.to_ready.seconds_f()};
   }
 
-  void on_interval_end(uint64_t row) {
-    sample_gauges(row, sim_.now());
-    if (row + 2 < sli_.rows()) sim_.schedule_at<&World::on_interval_end>(sli_.row_end(row + 1), this, row + 1);
+  report::PodReport pod_report(uint32_t i, uint64_t requests, uint64_t total, uint64_t connections) const {
+    const PodRuntime& p = pods_[i];
+    const cluster::Pod& pod = cluster_.pod(PodId{i});
+    report::PodReport out;
+    out.name = p.name;
+    if (p.deployment >= 0) out.deployment = config_.deployments[static_cast<size_t>(p.deployment)].name;
+    if (pod.node != cluster::kNoNode) out.node = cluster_.node(pod.node).name;
+    out.created_s = pod.t.created.seconds_f();
+    if (pod.t.ready != cluster::PodTimeline::kNever) out.ready_s = pod.t.ready.seconds_f();
+    if (pod.t.gone != cluster::PodTimeline::kNever) out.gone_s = pod.t.gone.seconds_f();
+    if (!pod.warm && pod.t.ready != cluster::PodTimeline::kNever) {
+      out.cold_start = cold_start_report(cluster_.cold_start_breakdown(PodId{i}));
+    }
+    out.requests = requests;
+    out.share = total == 0 ? 0.0 : static_cast<double>(requests) / static_cast<double>(total);
+    out.connections = connections;
+    if (p.server == nullptr) return out;
+    const serve::InferenceServer& s = *p.server;
+    // Averages over the part of the measured span the server lived in.
+    const SimTime from = std::max(warmup_, pod.t.container_started);
+    const SimTime to = std::min(end_, pod.t.gone);
+    const double span_s = (to - from).seconds_f();
+    if (span_s > 0) {
+      const bool before = pod.t.container_started <= warmup_;  // warm-up integrals were taken
+      const double busy0 = before ? p.warmup_busy : 0.0, waiting0 = before ? p.warmup_waiting : 0.0;
+      const double cpu0 = before ? p.warmup_cpu_s : 0.0;
+      out.mean_queue_depth = (s.waiting().area_until(to) - waiting0) / span_s;
+      out.utilization = (s.busy().area_until(to) - busy0) / span_s / s.instances();
+      // CPU-seconds are not kept per instant; after a pod is gone its counter no longer moves.
+      out.cpu_utilization = (s.cpu_usage_seconds() - cpu0) / span_s / s.cpu_request_cores();
+    }
+    out.batch_size_counts = s.batch_size_counts();
+    uint64_t batched = 0;
+    for (size_t b = 0; b < out.batch_size_counts.size(); ++b) batched += b * out.batch_size_counts[b];
+    out.mean_batch_size = s.batches() == 0 ? 0.0 : static_cast<double>(batched) / static_cast<double>(s.batches());
+    out.max_queue_depth = static_cast<double>(s.max_queue_depth());
+    return out;
   }
 
-  void on_warmup_end(uint64_t) {
-    for (size_t i = 0; i < servers_.size(); ++i) {
-      warmup_busy_[i] = servers_[i]->busy().area_until(warmup_);
-      warmup_waiting_[i] = servers_[i]->waiting().area_until(warmup_);
-      warmup_cpu_s_[i] = servers_[i]->cpu_usage_seconds();
+  report::ClusterReport cluster_report() const {
+    report::ClusterReport out;
+    out.unlimited = config_.cluster.unlimited;
+    const cluster::ClusterStats& st = cluster_.stats();
+    out.pods_created = st.pods_created;
+    out.nodes_provisioned = st.nodes_provisioned;
+    out.nodes_scaled_down = st.nodes_scaled_down;
+    out.spot_interruptions = st.spot_interruptions;
+    out.preemptions = st.preemptions;
+    if (out.unlimited) return out;
+    const std::vector<cluster::PoolUsage> usage = cluster_.pool_usage();
+    for (size_t k = 0; k < usage.size(); ++k) {
+      const cluster::NodePoolConfig& pool = cluster_.config().pools[k];
+      out.pools.push_back(report::PoolReport{pool.name, pool.gpu_type, cluster_.pool_size(static_cast<uint32_t>(k)),
+                                             usage[k].node_hours, usage[k].gpu_hours, usage[k].cost_usd});
     }
+    out.gpu_hours = cluster_.gpu_hours();
+    out.cost_usd = cluster_.cost_usd();
+    return out;
+  }
+
+  static void add_events(const std::vector<control::ScalingEvent>& events, report::AutoscalingReport& out) {
+    for (const control::ScalingEvent& e : events) {
+      report::ScalingEventReport r{e.time.seconds_f(), e.controller, e.from_replicas, e.to_replicas, e.rule, {}};
+      for (const control::ScalingMetricValue& m : e.metrics) r.metrics.push_back({m.metric, m.value, m.target, m.valid});
+      out.events.push_back(std::move(r));
+    }
+  }
+  static void add_traces(const std::vector<control::MetricTrace>& traces, report::AutoscalingReport& out) {
+    for (const control::MetricTrace& t : traces) {
+      report::ControllerTraceReport r{t.controller, t.metric, t.unit, {}, {}, {}};
+      for (const control::SeenVsTruePoint& p : t.points) {
+        r.time_s.push_back(p.time.seconds_f());
+        r.seen.push_back(p.seen_valid ? p.seen : kNaN);
+        r.truth.push_back(p.truth);
+      }
+      out.traces.push_back(std::move(r));
+    }
+  }
+
+  report::AutoscalingReport autoscaling_report() const {
+    report::AutoscalingReport out;
+    for (const Autoscaler& a : autoscalers_) {
+      if (a.hpa) {
+        add_events(a.hpa->events(), out);
+        add_traces(a.hpa->traces(), out);
+      }
+      if (a.keda) {
+        add_events(a.keda->events(), out);
+        add_events(a.keda->hpa().events(), out);
+        add_traces(a.keda->traces(), out);
+        add_traces(a.keda->hpa().traces(), out);
+      }
+      if (a.kpa) {
+        add_events(a.kpa->events(), out);
+        add_traces(a.kpa->traces(), out);
+      }
+    }
+    std::stable_sort(out.events.begin(), out.events.end(),
+                     [](const report::ScalingEventReport& a, const report::ScalingEventReport& b) {
+                       return a.time_s != b.time_s ? a.time_s < b.time_s : a.controller < b.controller;
+                     });
+    return out;
   }
 
   report::RunReport make_report() {
+    // Pods never running during the measured span say nothing about balance: left out of it.
+    for (uint32_t i = 0; i < pods_.size(); ++i) {
+      const cluster::Pod& pod = cluster_.pod(PodId{i});
+      if (pod.t.ready == cluster::PodTimeline::kNever || pod.t.ready >= end_ || pod.t.gone <= warmup_) {
+        sli_.exclude_from_imbalance(i);
+      }
+    }
     report::RunReport rep;
     rep.scenario = report::ScenarioInfo{config_.name, config_.seed, config_.duration_s, config_.warmup_s};
     rep.config_json = resolved_config_json(config_);
@@ -262,27 +792,17 @@ class World final : public traffic::RequestObserver, public balance::EndpointMet
     const std::vector<uint64_t> per_server = sli_.requests_per_server();
     uint64_t total = 0;
     for (const uint64_t n : per_server) total += n;
-    const double span_s = (end_ - warmup_).seconds_f();
     const std::vector<uint64_t> connections = connections_per_pod();
-    for (size_t i = 0; i < servers_.size(); ++i) {
-      const serve::InferenceServer& s = *servers_[i];
-      report::PodReport pod;
-      pod.name = config_.pods[i].name;
-      pod.requests = per_server[i];
-      pod.share = total == 0 ? 0.0 : static_cast<double>(per_server[i]) / static_cast<double>(total);
-      pod.mean_queue_depth = (s.waiting().area_until(end_) - warmup_waiting_[i]) / span_s;
-      pod.utilization = (s.busy().area_until(end_) - warmup_busy_[i]) / span_s / s.instances();
-      pod.connections = connections[i];
-      pod.cpu_utilization = (s.cpu_usage_seconds() - warmup_cpu_s_[i]) / span_s / s.cpu_request_cores();
-      pod.batch_size_counts = s.batch_size_counts();
-      uint64_t batched = 0;
-      for (size_t b = 0; b < pod.batch_size_counts.size(); ++b) batched += b * pod.batch_size_counts[b];
-      pod.mean_batch_size = s.batches() == 0 ? 0.0 : static_cast<double>(batched) / static_cast<double>(s.batches());
-      rep.pods.push_back(pod);
-    }
+    for (uint32_t i = 0; i < pods_.size(); ++i) rep.pods.push_back(pod_report(i, per_server[i], total, connections[i]));
     std::vector<std::string> names;
-    for (const auto& pod : config_.pods) names.push_back(pod.name);
+    for (const PodRuntime& p : pods_) names.push_back(p.name);
     rep.timeseries = sli_.timeseries(names);
+    rep.timeseries.deployment_names = deployment_names_;
+    rep.timeseries.replicas = replicas_;
+    rep.timeseries.ready_replicas = ready_replicas_;
+    rep.cluster = cluster_report();
+    rep.autoscaling = autoscaling_report();
+    rep.findings = report::find_findings(rep);
     rep.engine.events = sim_.events_executed();
     return rep;
   }
@@ -295,8 +815,13 @@ class World final : public traffic::RequestObserver, public balance::EndpointMet
   engine::Simulator sim_;
   traffic::RequestTable requests_;
   report::SliCollector sli_;
-  std::vector<std::unique_ptr<serve::InferenceServer>> servers_;
-  std::deque<net::FixedDialer> pod_dialers_;    // a pod's IP; deque: addresses stay put
+  cluster::Cluster cluster_;
+  std::deque<PodRuntime> pods_;  // by cluster pod index
+  size_t next_bare_ = 0;         // the config.pods entry the next bare pod comes from
+  bool building_ = true;         // before the steady state is wired: endpoint updates wait
+  std::vector<cluster::DeploymentId> deployment_ids_;  // per config.deployments entry
+  std::vector<std::string> deployment_names_;
+  std::vector<uint64_t> pods_created_;                 // per Deployment: the next pod's number
   std::deque<ServiceWiring> services_;
   std::vector<std::unique_ptr<balance::MetricsScraper>> scrapers_;  // one per ENDPOINT_PICKER proxy
   std::vector<std::unique_ptr<balance::L7Proxy>> proxies_;
@@ -306,11 +831,101 @@ class World final : public traffic::RequestObserver, public balance::EndpointMet
   std::vector<net::StaticResolver*> proxy_resolvers_;            // per proxy config: what its name resolves to
   std::deque<net::StaticResolver> resolvers_;  // DNS answers for pod and proxy targets
   std::vector<std::unique_ptr<net::Channel>> channels_;
+  std::vector<net::Channel*> client_channel_;  // per client: its own channel, if it has one
   std::vector<std::unique_ptr<traffic::Client>> clients_;
-  std::vector<double> warmup_busy_, warmup_waiting_;      // integrals at the end of warm-up
-  std::vector<double> warmup_cpu_s_;                      // CPU-seconds used by then
-  std::vector<double> last_waiting_, last_in_system_;     // integrals at the last row boundary
+  std::vector<std::unique_ptr<DeploymentView>> views_;  // per Deployment
+  std::deque<Autoscaler> autoscalers_;
+  std::vector<std::vector<double>> replicas_, ready_replicas_;  // [deployment][row]
 };
+
+// --- DeploymentView ----------------------------------------------------------------------------
+
+void DeploymentView::list_pods(std::vector<control::WorldPod>& out) const {
+  out.clear();
+  const cluster::Cluster& c = world_.cluster();
+  for (const PodId id : c.pods_of(id_)) {
+    const cluster::Pod& pod = c.pod(id);
+    const cluster::PodSpec& spec = c.spec_of(id);
+    control::WorldPod w;
+    w.uid = cluster::index_of(id) + uint64_t{1};
+    control::PodInfo& info = w.info;
+    info.name = world_.pod_runtime(cluster::index_of(id)).name;
+    info.phase = pod.t.container_started == cluster::PodTimeline::kNever ? control::PodPhase::kPending
+                                                                         : control::PodPhase::kRunning;
+    if (pod.t.admitted != cluster::PodTimeline::kNever) {
+      info.start_time = pod.t.admitted;
+      // The kubelet sets the Ready condition (False) when it starts the pod; it turns True when
+      // Ready and False again on deletion.
+      control::PodReadyCondition ready;
+      ready.status = pod.ready ? control::ConditionStatus::kTrue : control::ConditionStatus::kFalse;
+      ready.last_transition_time = pod.ready ? pod.t.ready
+                                   : pod.deletion_requested && pod.t.ready != cluster::PodTimeline::kNever
+                                       ? pod.t.deleted
+                                       : pod.t.admitted;
+      info.ready = ready;
+    }
+    info.deleting = pod.deletion_requested;
+    if (spec.requests.cpu_millicores > 0) info.cpu_request_milli = spec.requests.cpu_millicores;
+    if (spec.requests.memory_bytes > 0) info.memory_request_milli = spec.requests.memory_bytes * 1000;
+    out.push_back(std::move(w));
+  }
+}
+
+const serve::InferenceServer* DeploymentView::running_server(uint64_t uid) const {
+  if (uid == 0 || uid > world_.cluster().pod_count()) return nullptr;
+  const serve::InferenceServer* s = world_.pod_runtime(static_cast<uint32_t>(uid - 1)).server.get();
+  return s == nullptr || s->down() ? nullptr : s;
+}
+
+bool DeploymentView::read_resources(uint64_t uid, control::PodResourceSample& out) const {
+  const serve::InferenceServer* s = running_server(uid);
+  if (s == nullptr) return false;
+  const auto index = static_cast<uint32_t>(uid - 1);
+  out.cpu_usage_seconds_total = s->cpu_usage_seconds();
+  out.memory_working_set_bytes = static_cast<int64_t>(s->memory_working_set_bytes());
+  out.container_start_time = world_.cluster().pod(PodId{index}).t.container_started;
+  out.cpu_usage_cores_now = world_.true_cpu_cores(index);
+  return true;
+}
+
+bool DeploymentView::read_gauge(uint64_t uid, control::AppGauge gauge, double& out) const {
+  const serve::InferenceServer* s = running_server(uid);
+  if (s == nullptr) return false;
+  switch (gauge) {
+    case control::AppGauge::kQueueDepth:
+      out = static_cast<double>(s->queue_depth());
+      return true;
+    case control::AppGauge::kInflight:
+      out = static_cast<double>(s->queue_depth() + s->in_service());
+      return true;
+    case control::AppGauge::kGpuUtilization:
+      out = static_cast<double>(s->busy_instances()) / s->instances();
+      return true;
+  }
+  return false;
+}
+
+bool DeploymentView::read_counter(uint64_t uid, control::AppCounter counter, double& out) const {
+  const serve::InferenceServer* s = running_server(uid);
+  if (s == nullptr) return false;
+  const SimTime now = world_.now();
+  switch (counter) {
+    case control::AppCounter::kRequestsTotal:
+      out = static_cast<double>(s->received());
+      return true;
+    case control::AppCounter::kInflightSecondsTotal:
+      out = s->waiting().area_until(now) + s->in_service_integral().area_until(now);
+      return true;
+  }
+  return false;
+}
+
+control::ScaleSubresource DeploymentView::scale() const {
+  const cluster::DeploymentStatus st = world_.cluster().deployment_status(id_);
+  return control::ScaleSubresource{st.replicas, st.pods};
+}
+
+void DeploymentView::set_replicas(int32_t replicas) { world_.cluster().set_replicas(id_, replicas); }
 
 }  // namespace
 

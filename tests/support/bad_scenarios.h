@@ -43,6 +43,24 @@ struct BadScenario {
   std::string message;                 // and the error text contains this
 };
 
+/// kValidScenario with a `pod` block on its pod.
+inline std::string with_pod(const std::string& block) {
+  return edit("{\"mean_ms\": 5}}}", "{\"mean_ms\": 5}}, \"pod\": " + block + "}");
+}
+/// kValidScenario with more fields in its pod's server.
+inline std::string with_server(const std::string& fields) {
+  return edit("{\"service_time\"", "{" + fields + ", \"service_time\"");
+}
+/// kValidScenario with a `cluster` section.
+inline std::string with_cluster(const std::string& section) {
+  return edit("\"duration_s\": 10", "\"duration_s\": 10, \"cluster\": " + section);
+}
+/// kValidScenario with a Deployment "web" that has `fields` (each followed by ", ").
+inline std::string with_deployment(const std::string& fields) {
+  return edit("\"pods\": [", "\"deployments\": [{\"name\": \"web\", " + fields +
+                                 "\"server\": {\"service_time\": {\"mean_ms\": 5}}}],\n  \"pods\": [");
+}
+
 inline const std::vector<BadScenario>& bad_scenarios() {
   static const std::string kPod = R"({"name": "gpu-0", "server": {"service_time": {"mean_ms": 5}}})";
   static const std::string kClient = R"({"name": "load", "target": "gpu-0", "arrival": {"rate_rps": 100}})";
@@ -259,7 +277,7 @@ inline const std::vector<BadScenario>& bad_scenarios() {
        edit("\"target\": \"gpu-0\"", "\"target\": \"gpu-9\""),
        {},
        "/clients/0/target",
-       "expected name of a pod, Service or proxy, one of [\"pod/gpu-0\"] (did you mean \"gpu-0\"?), got \"gpu-9\""},
+       "expected name of a pod, Service, proxy or activator, one of [\"pod/gpu-0\"] (did you mean \"gpu-0\"?), got \"gpu-9\""},
       {"duplicate client names",
        edit(kClient, kClient + ",\n    " + kClient),
        {},
@@ -359,6 +377,131 @@ inline const std::vector<BadScenario>& bad_scenarios() {
        {},
        "/pods/0/server/model",
        "expected name of a model profile"},
+
+      // Cluster: pod templates, rollout strategy, node pools.
+      {"misspelled pod field",
+       with_pod(R"({"priorty": 5})"),
+       {},
+       "/pods/0/pod/priorty",
+       "(did you mean \"priority\"?), got unknown field"},
+      {"misspelled cluster field",
+       with_cluster(R"({"node_pools": [{"name": "a"}], "scorng": "MostAllocated"})"),
+       {},
+       "/cluster/scorng",
+       "(did you mean \"scoring\"?), got unknown field"},
+      {"spot flag as a string",
+       with_cluster(R"({"node_pools": [{"name": "a", "spot": "yes"}]})"),
+       {},
+       "/cluster/node_pools/0/spot",
+       "expected true or false, got \"yes\""},
+      {"topology spread maxSkew of 0",
+       with_pod(R"({"topologySpreadConstraints": [{"maxSkew": 0, "topologyKey": "zone", "whenUnsatisfiable": "DoNotSchedule"}]})"),
+       {},
+       "/pods/0/pod/topologySpreadConstraints/0/maxSkew",
+       "expected integer in [1, 2147483647], got 0"},
+      {"readiness probe period of 0 s",
+       with_pod(R"({"readinessProbe": {"periodSeconds": 0}})"),
+       {},
+       "/pods/0/pod/readinessProbe/periodSeconds",
+       "expected integer in [1, 2147483647], got 0"},
+      {"Recreate deployment strategy",
+       with_deployment(R"("strategy": {"type": "Recreate"}, )"),
+       {},
+       "/deployments/0/strategy/type",
+       "expected \"RollingUpdate\" (the only Deployment strategy modelled), got \"Recreate\""},
+      {"maxSurge and maxUnavailable both 0",
+       with_deployment(R"("strategy": {"rollingUpdate": {"maxSurge": 0, "maxUnavailable": "0%"}}, )"),
+       {},
+       "/deployments/0/strategy/rollingUpdate/maxUnavailable",
+       "expected a value > 0 when maxSurge is 0 (else a rollout can never progress), got \"0%\""},
+      {"maxUnavailable above 100%",
+       with_deployment(R"("strategy": {"rollingUpdate": {"maxUnavailable": "150%"}}, )"),
+       {},
+       "/deployments/0/strategy/rollingUpdate/maxUnavailable",
+       "expected an integer in [0, 10000] or a percentage \"0%\" to \"100%\", got \"150%\""},
+      {"GPU limit unequal to the GPU request",
+       with_server(R"("resources": {"requests": {"nvidia.com/gpu": 1}, "limits": {"nvidia.com/gpu": 2}})"),
+       {},
+       "/pods/0/server/resources/limits/nvidia.com~1gpu",
+       "expected 1 (the request at /pods/0/server/resources/requests/nvidia.com~1gpu: an extended resource's limit "
+       "must equal its request), got 2"},
+      {"memory quantity with a wrong suffix",
+       with_server(R"("resources": {"requests": {"memory": "16GB"}})"),
+       {},
+       "/pods/0/server/resources/requests/memory",
+       "expected a memory quantity >= 0 and <= 8Pi: a number of bytes or a string such as \"16Gi\", \"512Mi\" or "
+       "\"1G\", got \"16GB\""},
+      {"duplicate node pool",
+       with_cluster(R"({"node_pools": [{"name": "a"}, {"name": "a"}]})"),
+       {},
+       "/cluster/node_pools/1/name",
+       "expected a name no other node pool has (/cluster/node_pools/0/name has it), got \"a\""},
+      {"cluster without node pools",
+       with_cluster(R"({"node_pools": []})"),
+       {},
+       "/cluster/node_pools",
+       "expected non-empty array, got []"},
+      {"max_nodes below initial_nodes",
+       with_cluster(R"({"node_pools": [{"name": "a", "initial_nodes": 3, "max_nodes": 2}]})"),
+       {},
+       "/cluster/node_pools/0/max_nodes",
+       "expected integer >= initial_nodes (3), got 2"},
+      {"min_nodes above max_nodes",
+       with_cluster(R"({"node_pools": [{"name": "a", "min_nodes": 3, "max_nodes": 2}]})"),
+       {},
+       "/cluster/node_pools/0/min_nodes",
+       "expected integer <= max_nodes (2), got 3"},
+      {"spot interruption naming an unknown pool",
+       with_cluster(R"({"node_pools": [{"name": "spot", "spot": true, "max_nodes": 2}],
+                        "spot_interruptions": [{"pool": "spto", "node": 0, "at_s": 5}]})"),
+       {},
+       "/cluster/spot_interruptions/0/pool",
+       "expected name of a pool with spot: true in /cluster/node_pools, one of [\"spot\"] (did you mean \"spot\"?), "
+       "got \"spto\""},
+      {"spot interruption of an on-demand pool",
+       with_cluster(R"({"node_pools": [{"name": "a", "max_nodes": 2}], "spot_interruptions": [{"pool": "a", "node": 0, "at_s": 5}]})"),
+       {},
+       "/cluster/spot_interruptions/0/pool",
+       "expected name of a pool with spot: true in /cluster/node_pools, one of [], got \"a\" (not a spot pool)"},
+      {"spot interruption of a node beyond max_nodes",
+       with_cluster(R"({"node_pools": [{"name": "spot", "spot": true, "max_nodes": 2}],
+                        "spot_interruptions": [{"pool": "spot", "node": 2, "at_s": 5}]})"),
+       {},
+       "/cluster/spot_interruptions/0/node",
+       "expected integer < max_nodes of pool \"spot\" (2), got 2"},
+      {"toleration with Exists and a value",
+       with_pod(R"({"tolerations": [{"key": "k", "operator": "Exists", "value": "v"}]})"),
+       {},
+       "/pods/0/pod/tolerations/0/value",
+       "expected no value with operator \"Exists\", got \"v\""},
+      {"node affinity In without values",
+       with_pod(R"({"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
+                    "nodeSelectorTerms": [{"matchExpressions": [{"key": "k", "operator": "In"}]}]}}}})"),
+       {},
+       "/pods/0/pod/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms/0/"
+       "matchExpressions/0/values",
+       "expected a non-empty array of strings (operator In), got nothing"},
+      {"preStop sleep longer than the grace period",
+       with_pod(R"({"terminationGracePeriodSeconds": 10, "lifecycle": {"preStop": {"sleep": {"seconds": 20}}}})"),
+       {},
+       "/pods/0/pod/lifecycle/preStop/sleep/seconds",
+       "expected integer in [0, 10], got 20"},
+      {"topology spread with its own labelSelector",
+       with_pod(R"({"topologySpreadConstraints": [{"maxSkew": 1, "topologyKey": "zone", "whenUnsatisfiable": "DoNotSchedule",
+                    "labelSelector": {"matchLabels": {"app": "x"}}}]})"),
+       {},
+       "/pods/0/pod/topologySpreadConstraints/0/labelSelector",
+       "expected no labelSelector (implied: the pods with the same app, i.e. the same Deployment), got object"},
+      {"misspelled drain mode",
+       with_pod(R"({"drain": "until-idle"})"),
+       {},
+       "/pods/0/pod/drain",
+       "(did you mean \"until_idle\"?), got \"until-idle\""},
+      {"weight load bandwidth of 0",
+       with_pod(R"({"weights": {"load_gb_per_s": 0}})"),
+       {},
+       "/pods/0/pod/weights/load_gb_per_s",
+       "expected number in (0, 1e+06], got 0"},
 
       // Overrides (--set), applied before validation.
       {"--set below an index that does not exist",
