@@ -320,6 +320,7 @@ std::string resolved_config_json(const ScenarioConfig& config) {
                                                      {"maxUnavailable", int_or_percent_json(d.max_unavailable)}}}};
     deployments.push_back(Ordered{{"name", d.name},
                                   {"replicas", d.replicas},
+                                  {"labels", d.labels},
                                   {"strategy", strategy},
                                   {"server", server_json(d.server, d.grpc, d.pod.requests)},
                                   {"pod", pod_json(d.pod)}});

@@ -1244,6 +1244,13 @@ ScenarioConfig read_scenario(const Json& document, ModelCatalog& catalog, const 
     DeploymentConfig d;
     d.name = name;
     d.replicas = static_cast<int>(element.integer("replicas", 0, kMaxReplicas, Presence::kOptional).value_or(1));
+    // spec.template.metadata.labels beyond app=<name>: a Service selecting a shared label spans
+    // several Deployments (a canary takes its share of new connections by its pod count).
+    d.labels = read_labels(element, "labels", Presence::kOptional);
+    if (const auto app = d.labels.find("app"); app != d.labels.end() && app->second != name) {
+      element.issue("labels", "labels whose app, if given, is the Deployment's name " + quote(name), describe_string(app->second));
+    }
+    d.labels["app"] = name;
     read_strategy(element, d);
     cluster::Resources requests;
     if (auto server = element.object("server", Presence::kRequired)) {
@@ -1259,7 +1266,7 @@ ScenarioConfig read_scenario(const Json& document, ModelCatalog& catalog, const 
   for (size_t d = 0; d < config.deployments.size(); ++d) {
     const DeploymentConfig& dep = config.deployments[d];
     for (int i = 0; i < dep.replicas; ++i) {
-      PodConfig pod{dep.name + "-" + std::to_string(i), {{"app", dep.name}}, dep.name, dep.server, dep.grpc, dep.pod};
+      PodConfig pod{dep.name + "-" + std::to_string(i), dep.labels, dep.name, dep.server, dep.grpc, dep.pod};
       const std::string at = "/deployments/" + std::to_string(d) + "/name";
       if (const auto [it, inserted] = pod_pointer.try_emplace(pod.name, at); !inserted) {
         issues.push_back({at, "a name whose pods (<name>-<i>) no other pod has (" + it->second + " has " +

@@ -44,6 +44,7 @@ struct PodConfig {
 struct DeploymentConfig {
   std::string name;
   int replicas = 1;
+  std::map<std::string, std::string> labels;  // the pods' labels: app=<name> plus any given
   serve::InferenceServerConfig server;
   net::ServerTransportConfig grpc;
   cluster::PodSpec pod;

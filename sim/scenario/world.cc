@@ -326,7 +326,7 @@ class World final : public traffic::RequestObserver,
       p.deployment = pod.deployment;
       const auto d = static_cast<size_t>(pod.deployment);
       p.name = config_.deployments[d].name + "-" + std::to_string(pods_created_[d]++);
-      p.labels = {{"app", config_.deployments[d].name}};
+      p.labels = config_.deployments[d].labels;
     } else {
       p.bare = next_bare_;
       p.name = config_.pods[p.bare].name;

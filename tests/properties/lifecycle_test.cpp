@@ -237,3 +237,26 @@ TEST_CASE("from zero, the first request waits exactly for the cold start, a cach
   CHECK(cached.sent_s == cold.sent_s);  // the same arrivals
   CHECK(cached.answered_s - cached.sent_s == Approx(expected - 30).margin(1e-3));
 }
+
+TEST_CASE("a canary Deployment behind a shared Service takes connections in proportion to its pods",
+          "[properties][cluster]") {
+  // 9 stable pods and 1 canary pod share the label tier=inference that the Service selects. A
+  // round_robin client holding 400 connections to the ClusterIP: kube-proxy draws each connection's
+  // pod uniformly from the 10, so the canary gets Binomial(400, 0.1) connections (sd 6, 1.5 points)
+  // and, as calls rotate over connections, that share of the calls: 10 % +/- 5 points (> 3 sd).
+  const std::string text = R"({
+    "kubemind": "v1", "name": "canary", "duration_s": 20,
+    "clients": [ { "name": "c", "target": "service/inference", "arrival": { "process": "poisson", "rate_rps": 2000 },
+                   "channel": { "lb_policy": "round_robin", "connections": 400 } } ],
+    "deployments": [
+      { "name": "stable", "replicas": 9, "labels": { "tier": "inference", "track": "stable" },
+        "server": { "service_time": { "mean_ms": 1 }, "instances": 4 } },
+      { "name": "canary", "replicas": 1, "labels": { "tier": "inference", "track": "canary" },
+        "server": { "service_time": { "mean_ms": 1 }, "instances": 4 } } ],
+    "services": [ { "name": "inference", "selector": { "tier": "inference" } } ]
+  })";
+  const report::RunReport r = run_text(text);
+  const report::PodReport& canary = pod_named(r, "canary-0");
+  CHECK(canary.share == Approx(0.10).margin(0.05));
+  CHECK(r.sli.imbalance.pods_serving == 10);
+}

@@ -7,7 +7,10 @@
 
 #include <catch2/catch.hpp>
 #include <algorithm>
+#include <cmath>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "sim/scenario/load.h"
 #include "sim/scenario/world.h"
@@ -105,4 +108,22 @@ TEST_CASE("the loophole pins one pod and hides its queue from the HPA, and the f
     check_fix(fix, fix_p99);
     CHECK(loophole.sli.latency_ms.p99 >= 10 * fix_p99);
   }
+}
+
+TEST_CASE("the findings on the loophole name its causes with their numbers", "[properties][loophole]") {
+  const report::RunReport r = run("loophole.json", 1);
+  std::map<std::string, const report::Finding*> by_id;
+  for (const auto& f : r.findings) by_id[f.id] = &f;
+  // Pinning: blamed on the L4 Service and the one connection, not on the pods.
+  REQUIRE(by_id.count("imbalance") == 1);
+  CHECK_THAT(by_id["imbalance"]->text, Catch::Contains("1 connection for") && Catch::Contains("L4 Service"));
+  CHECK(by_id["imbalance"]->numbers.at("connections") == 1);
+  // The HPA's metric: CPU under target while the queue explodes.
+  REQUIRE(by_id.count("scaling-metric-blind") == 1);
+  CHECK_THAT(by_id["scaling-metric-blind"]->text, Catch::Contains("CPU") && Catch::Contains("queue depth"));
+  // The pods it added got nothing.
+  CHECK(by_id.count("idle-ready-pods") == 1);
+  CHECK(by_id.count("scaled-but-unused") == 1);
+  CHECK(by_id.count("queue-explosion") == 1);
+  CHECK(by_id.count("slo-missed") == 1);
 }
