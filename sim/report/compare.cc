@@ -207,6 +207,12 @@ Comparison compare_reports(const std::vector<ReportInput>& inputs) {
     rows.set("latency.p95", "ms", i, number_at(d, "/sli/latency_ms/p95"));
     rows.set("latency.p99", "ms", i, number_at(d, "/sli/latency_ms/p99"));
     rows.set("latency.p999", "ms", i, number_at(d, "/sli/latency_ms/p999"));
+    if (d.contains(json::json_pointer("/sli/ttft_ms"))) {  // LLM runs only
+      rows.set("ttft.p50", "ms", i, number_at(d, "/sli/ttft_ms/p50"));
+      rows.set("ttft.p99", "ms", i, number_at(d, "/sli/ttft_ms/p99"));
+      rows.set("tpot.p50", "ms", i, number_at(d, "/sli/tpot_ms/p50"));
+      rows.set("tpot.p99", "ms", i, number_at(d, "/sli/tpot_ms/p99"));
+    }
     rows.set("slo.attainment", "share", i, number_at(d, "/sli/slo/attainment"));
     rows.set("throughput", "rps", i, number_at(d, "/sli/throughput_rps"));
     rows.set("imbalance.top_share", "share", i, number_at(d, "/sli/imbalance/top_share"));

@@ -58,6 +58,11 @@ struct Sli {
                                 // sent (under overload requests sent late are still queued at the end)
   SloSummary slo;
   Imbalance imbalance;
+  /// LLM servers (continuous batching) only: time to first token, from arrival at the server, and
+  /// time per output token after the first, of the requests sent in the measured span. Absent
+  /// when no such request finished.
+  std::optional<LatencySummary> ttft_ms;
+  std::optional<LatencySummary> tpot_ms;
 };
 
 /// Seconds a pod spent in each cold-start stage (cluster::ColdStartBreakdown); stages it skipped are 0.

@@ -95,6 +95,13 @@ void SliCollector::on_failed(engine::SimTime sent_at, engine::SimTime finished_a
   if (server < per_server_.size()) ++per_server_[server];
 }
 
+void SliCollector::on_token_timing(engine::SimTime sent_at, engine::Duration ttft, engine::Duration tpot) {
+  if (!measured(sent_at)) return;
+  ++token_timed_;
+  ttft_.record(ttft.ns);
+  tpot_.record(tpot.ns);
+}
+
 void SliCollector::set_gauges(size_t row, double queue_depth_total, double in_system_total) {
   queue_depth_per_row_[row] = queue_depth_total;
   in_system_per_row_[row] = in_system_total;
@@ -112,6 +119,15 @@ Sli SliCollector::sli() {
                                 latency_.quantile_ns(0.99) * ms,
                                 latency_.quantile_ns(0.999) * ms,
                                 static_cast<double>(latency_.max_ns()) * ms};
+  if (token_timed_ > 0) {
+    const auto summary = [ms](const LatencyHistogram& h) {
+      return LatencySummary{h.mean_ns() * ms,         h.quantile_ns(0.50) * ms, h.quantile_ns(0.90) * ms,
+                            h.quantile_ns(0.95) * ms, h.quantile_ns(0.99) * ms, h.quantile_ns(0.999) * ms,
+                            static_cast<double>(h.max_ns()) * ms};
+    };
+    s.ttft_ms = summary(ttft_);
+    s.tpot_ms = summary(tpot_);
+  }
   s.wait_ms.mean = wait_.mean_ns() * ms;
   s.wait_ms.p99 = wait_.quantile_ns(0.99) * ms;
   s.wait_ms.waited_fraction =

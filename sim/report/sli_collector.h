@@ -51,6 +51,8 @@ class SliCollector {
                     engine::SimTime finished_at, uint32_t server);
   /// A request answered with an error; `server` is UINT32_MAX if it reached none.
   void on_failed(engine::SimTime sent_at, engine::SimTime finished_at, uint32_t server, std::string_view reason);
+  /// An LLM request's token timings (TTFT, TPOT), told when it finishes at the server.
+  void on_token_timing(engine::SimTime sent_at, engine::Duration ttft, engine::Duration tpot);
   /// Time-averaged gauges for time-series row `row` (the row ending at min((row + 1) * interval, end)).
   void set_gauges(size_t row, double queue_depth_total, double in_system_total);
 
@@ -75,6 +77,9 @@ class SliCollector {
   // SLIs over the measured span.
   RequestCounts counts_;
   LatencyHistogram latency_;
+  LatencyHistogram ttft_;
+  LatencyHistogram tpot_;
+  uint64_t token_timed_ = 0;
   LatencyHistogram wait_;
   uint64_t waited_ = 0;
   uint64_t served_in_span_ = 0;  // answered OK at or after warm-up, whenever sent

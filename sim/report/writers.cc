@@ -177,6 +177,19 @@ void write_scenario(JsonWriter& w, const ScenarioInfo& s) {
   w.end_object();
 }
 
+void write_latency(JsonWriter& w, std::string_view key, const LatencySummary& l) {
+  w.key(key);
+  w.begin_object();
+  w.member("mean", l.mean);
+  w.member("p50", l.p50);
+  w.member("p90", l.p90);
+  w.member("p95", l.p95);
+  w.member("p99", l.p99);
+  w.member("p999", l.p999);
+  w.member("max", l.max);
+  w.end_object();
+}
+
 void write_sli(JsonWriter& w, const Sli& sli) {
   w.begin_object();
   w.key("requests");
@@ -191,17 +204,7 @@ void write_sli(JsonWriter& w, const Sli& sli) {
   w.end_object();
   w.end_object();
 
-  const LatencySummary& l = sli.latency_ms;
-  w.key("latency_ms");
-  w.begin_object();
-  w.member("mean", l.mean);
-  w.member("p50", l.p50);
-  w.member("p90", l.p90);
-  w.member("p95", l.p95);
-  w.member("p99", l.p99);
-  w.member("p999", l.p999);
-  w.member("max", l.max);
-  w.end_object();
+  write_latency(w, "latency_ms", sli.latency_ms);
 
   w.key("wait_ms");
   w.begin_object();
@@ -226,6 +229,9 @@ void write_sli(JsonWriter& w, const Sli& sli) {
   w.member("top_share", sli.imbalance.top_share);
   w.member("pods_serving", sli.imbalance.pods_serving);
   w.end_object();
+  // LLM servers only (absent otherwise, so that other reports keep their layout).
+  if (sli.ttft_ms) write_latency(w, "ttft_ms", *sli.ttft_ms);
+  if (sli.tpot_ms) write_latency(w, "tpot_ms", *sli.tpot_ms);
   w.end_object();
 }
 
@@ -431,6 +437,12 @@ void append_latency(std::string& out, const Sli& sli) {
                  "p90", "p95", "p99", "p99.9", "max");
   fmt::format_to(it, "{:<14} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f}\n",
                  "  response", l.mean, l.p50, l.p90, l.p95, l.p99, l.p999, l.max);
+  for (const auto& [name, t] : {std::pair{"  TTFT", &sli.ttft_ms}, std::pair{"  TPOT", &sli.tpot_ms}}) {
+    if (!*t) continue;
+    const LatencySummary& v = **t;
+    fmt::format_to(it, "{:<14} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f}\n", name, v.mean,
+                   v.p50, v.p90, v.p95, v.p99, v.p999, v.max);
+  }
   fmt::format_to(it, "{:<14} {:>9} {:>9} {:>9}\n", "Wait (ms)", "mean", "p99", "waited %");
   fmt::format_to(it, "{:<14} {:>9.3f} {:>9.3f} {:>9.2f}\n", "  queue", sli.wait_ms.mean, sli.wait_ms.p99,
                  100.0 * sli.wait_ms.waited_fraction);

@@ -26,9 +26,35 @@ Ordered grpc_json(const net::ServerTransportConfig& g) {
 }
 
 /// Server and pod requests: cpu is the server's own request; memory (bytes) and GPUs are the pod's.
+/// A vllm server: the engine arguments as resolved (the KV capacity in tokens, the KV read per token).
+Ordered vllm_json(const serve::ContinuousBatchingConfig& c, const net::ServerTransportConfig& grpc,
+                  const cluster::Resources& requests) {
+  Ordered out = Ordered::object();
+  out["engine"] = "vllm";
+  out["model"] = c.model;
+  out["max_num_seqs"] = c.max_num_seqs;
+  out["max_num_batched_tokens"] = c.max_num_batched_tokens;
+  out["block_size"] = c.block_size_tokens;
+  out["kv_cache_tokens"] = c.kv_cache_tokens;
+  out["kv_read_ms_per_token"] = c.kv_read_ms_per_token;
+  out["prompt_tokens"] = c.prompt_tokens;
+  out["output_tokens"] = c.output_tokens;
+  out["resources"] = Ordered{{"requests", Ordered{{"cpu", c.cpu.request_cores},
+                                                  {"memory", requests.memory_bytes},
+                                                  {"nvidia.com/gpu", requests.gpus}}}};
+  out["cpu"] = Ordered{{"baseline_cores", c.cpu.baseline_cores},
+                       {"preprocess_ms", c.cpu.preprocess_cpu_ms},
+                       {"postprocess_ms", c.cpu.postprocess_cpu_ms}};
+  out["memory"] = Ordered{{"runtime_gb", c.memory.runtime_gb}, {"per_request_bytes", c.memory.per_request_bytes}};
+  out["grpc"] = grpc_json(grpc);
+  return out;
+}
+
 Ordered server_json(const serve::InferenceServerConfig& server, const net::ServerTransportConfig& grpc,
-                    const cluster::Resources& requests) {
+                    const cluster::Resources& requests,
+                    const std::optional<serve::ContinuousBatchingConfig>& vllm = std::nullopt) {
   using serve::ServiceDistribution;
+  if (vllm) return vllm_json(*vllm, grpc, requests);
   Ordered out = Ordered::object();
   // With a model the mean comes from its profile; writing mean_ms as well would not load again.
   if (!server.model.empty()) out["model"] = server.model;
@@ -308,7 +334,7 @@ std::string resolved_config_json(const ScenarioConfig& config) {
     Ordered entry = Ordered::object();
     entry["name"] = pod.name;
     if (!pod.labels.empty()) entry["labels"] = pod.labels;
-    entry["server"] = server_json(pod.server, pod.grpc, pod.pod.requests);
+    entry["server"] = server_json(pod.server, pod.grpc, pod.pod.requests, pod.vllm);
     entry["pod"] = pod_json(pod.pod);
     pods.push_back(std::move(entry));
   }
@@ -322,7 +348,7 @@ std::string resolved_config_json(const ScenarioConfig& config) {
                                   {"replicas", d.replicas},
                                   {"labels", d.labels},
                                   {"strategy", strategy},
-                                  {"server", server_json(d.server, d.grpc, d.pod.requests)},
+                                  {"server", server_json(d.server, d.grpc, d.pod.requests, d.vllm)},
                                   {"pod", pod_json(d.pod)}});
   }
   if (!deployments.empty()) out["deployments"] = std::move(deployments);

@@ -165,8 +165,9 @@ class ModelCatalog {
     }
   }
 
-  /// Profile `name`, or nullptr after an issue at `server`'s "model".
-  const ModelProfile* profile(ObjectReader& server, const std::string& name) {
+  /// Profile `name` measured in `unit`, or nullptr after an issue at `server`'s "model".
+  const ModelProfile* profile(ObjectReader& server, const std::string& name,
+                              serve::BatchUnit unit = serve::BatchUnit::kRequests) {
     const std::string* dir = models_dir();
     if (dir == nullptr) {
       server.issue("model",
@@ -197,9 +198,14 @@ class ModelCatalog {
           issue.got);
     }
     if (!entry.profile) return nullptr;
-    if (entry.profile->batch_unit != serve::BatchUnit::kRequests) {
-      server.issue("model", "a profile measured per request (batch_unit \"requests\"): this server batches requests",
-                   describe_string(name) + ", measured per token (for continuous batching)");
+    if (entry.profile->batch_unit != unit) {
+      if (unit == serve::BatchUnit::kRequests) {
+        server.issue("model", "a profile measured per request (batch_unit \"requests\"): this server batches requests",
+                     describe_string(name) + ", measured per token (for continuous batching: \"engine\": \"vllm\")");
+      } else {
+        server.issue("model", "a profile measured per token (batch_unit \"tokens\"): the vllm engine batches tokens",
+                     describe_string(name) + ", measured per request");
+      }
       return nullptr;
     }
     const LatencyKnot& first = entry.profile->latency_ms.front();
@@ -340,9 +346,94 @@ void read_resources(ObjectReader& resources, serve::InferenceServerConfig& confi
 }
 
 /// The server of a pod or Deployment. `requests` receives the container's resource requests.
-serve::InferenceServerConfig read_server(ObjectReader& server, ModelCatalog& catalog, cluster::Resources& requests) {
+/// The fields every engine has: resources (requests), the CPU and the memory model.
+void read_shared_server_fields(ObjectReader& server, serve::InferenceServerConfig& config, cluster::Resources& requests) {
+  if (auto resources = server.object("resources", Presence::kOptional)) {
+    read_resources(*resources, config, requests);
+    resources->finish();
+  }
+  requests.cpu_millicores = std::llround(config.cpu.request_cores * 1000);
+  if (auto cpu = server.object("cpu", Presence::kOptional)) {
+    config.cpu.baseline_cores = cpu->number("baseline_cores", {0, true, 1024, true}, Presence::kOptional).value_or(0.0);
+    config.cpu.preprocess_cpu_ms = cpu->number("preprocess_ms", {0, true, 1e6, true}, Presence::kOptional).value_or(0.0);
+    config.cpu.postprocess_cpu_ms = cpu->number("postprocess_ms", {0, true, 1e6, true}, Presence::kOptional).value_or(0.0);
+    cpu->finish();
+  }
+  if (auto memory = server.object("memory", Presence::kOptional)) {
+    config.memory.runtime_gb = memory->number("runtime_gb", {0, true, 1e5, true}, Presence::kOptional).value_or(0.0);
+    config.memory.per_request_bytes =
+        memory->number("per_request_bytes", {0, true, 1e12, true}, Presence::kOptional).value_or(0.0);
+    memory->finish();
+  }
+}
+
+/// The vllm engine's own fields (vLLM's engine arguments), after the shared resources, cpu and memory.
+serve::ContinuousBatchingConfig read_vllm(ObjectReader& server, ModelCatalog& catalog,
+                                          serve::InferenceServerConfig& shared) {
+  serve::ContinuousBatchingConfig c;
+  c.cpu = shared.cpu;
+  c.memory = shared.memory;
+  for (const char* triton : {"instances", "max_queue_size", "default_timeout_microseconds", "max_batch_size",
+                             "dynamic_batching", "service_time"}) {
+    server.forbid(triton, std::string("no ") + triton + " (a Triton field; the vllm engine schedules tokens)");
+  }
+  const auto model = server.string("model", Presence::kRequired);
+  const ModelProfile* profile = model ? catalog.profile(server, *model, serve::BatchUnit::kTokens) : nullptr;
+  if (model) c.model = shared.model = *model;  // the pod's default image and weights follow the model
+  if (profile != nullptr) {
+    c.step_time = serve::LatencyCurve::from_profile(*profile);
+    shared.memory.weights_gb = profile->memory.weights_gb;
+  }
+  c.max_num_seqs = static_cast<int>(server.integer("max_num_seqs", 1, kMaxConcurrency, Presence::kOptional).value_or(c.max_num_seqs));
+  c.max_num_batched_tokens = static_cast<int>(
+      server.integer("max_num_batched_tokens", 1, kMaxConcurrency, Presence::kOptional).value_or(c.max_num_batched_tokens));
+  c.block_size_tokens = static_cast<int>(server.integer("block_size", 1, 1024, Presence::kOptional).value_or(c.block_size_tokens));
+  c.prompt_tokens = static_cast<int>(server.integer("prompt_tokens", 1, kMaxConcurrency, Presence::kOptional).value_or(c.prompt_tokens));
+  c.output_tokens = static_cast<int>(server.integer("output_tokens", 1, kMaxConcurrency, Presence::kOptional).value_or(c.output_tokens));
+  // KV capacity: given, or vLLM's own sizing: gpu_memory_utilization x GPU memory - weights, in tokens.
+  if (server.find("kv_cache_tokens") != nullptr) {
+    c.kv_cache_tokens = server.integer("kv_cache_tokens", 1, int64_t{1} << 40, Presence::kOptional).value_or(1);
+    server.forbid("gpu_memory_gb", "no gpu_memory_gb with kv_cache_tokens (one sizes the other)");
+  } else {
+    const auto gpu_gb = server.number("gpu_memory_gb", greater_than_up_to(0, 1e4), Presence::kRequired);
+    const double utilization =
+        server.number("gpu_memory_utilization", {0, false, 1, true}, Presence::kOptional).value_or(0.9);  // vLLM default
+    if (gpu_gb && profile != nullptr) {
+      const double kv_bytes = profile->memory.kv_bytes_per_token;
+      const double free_gb = *gpu_gb * utilization - profile->memory.weights_gb;
+      if (kv_bytes <= 0) {
+        server.issue("model", "a profile with memory.kv_bytes_per_token (to size the KV cache)", describe_string(*model));
+      } else if (free_gb <= 0) {
+        server.issue("gpu_memory_gb", "more GPU memory x gpu_memory_utilization than the weights (" +
+                                          format_number(profile->memory.weights_gb) + " GB)",
+                     format_number(*gpu_gb));
+      } else {
+        c.kv_cache_tokens = static_cast<int64_t>(free_gb * 1e9 / kv_bytes);
+      }
+    }
+  }
+  // The attention's KV read per context token: given, or from the HBM bandwidth (reference/dataplane.md
+  // 6.4(b)); 0 (absent) leaves it out.
+  if (server.find("kv_read_ms_per_token") != nullptr) {
+    c.kv_read_ms_per_token = server.number("kv_read_ms_per_token", {0, true, 1e3, true}, Presence::kOptional).value_or(0.0);
+    server.forbid("hbm_gb_per_s", "no hbm_gb_per_s with kv_read_ms_per_token (one gives the other)");
+  } else if (const auto hbm = server.number("hbm_gb_per_s", greater_than_up_to(0, 1e5), Presence::kOptional);
+             hbm && profile != nullptr) {
+    c.kv_read_ms_per_token = serve::kv_read_ms_per_token(profile->memory.kv_bytes_per_token, *hbm * 1e9);
+  }
+  return c;
+}
+
+serve::InferenceServerConfig read_server(ObjectReader& server, ModelCatalog& catalog, cluster::Resources& requests,
+                                         std::optional<serve::ContinuousBatchingConfig>& vllm) {
   using serve::ServiceDistribution;
   serve::InferenceServerConfig config;
+  const bool is_vllm = server.choice("engine", server_engines(), Presence::kOptional).value_or(false);
+  if (is_vllm) {
+    read_shared_server_fields(server, config, requests);
+    vllm = read_vllm(server, catalog, config);
+    return config;
+  }
   const bool has_model = server.find("model") != nullptr;
   const auto model = server.string("model", Presence::kOptional);
   config.instances = static_cast<int>(server.integer("instances", 1, kMaxInstances, Presence::kOptional).value_or(1));
@@ -371,23 +462,7 @@ serve::InferenceServerConfig read_server(ObjectReader& server, ModelCatalog& cat
     server.issue("max_batch_size", "1 without a dynamic_batching block (Triton batches only with one)",
                  std::to_string(config.max_batch_size));
   }
-  if (auto resources = server.object("resources", Presence::kOptional)) {
-    read_resources(*resources, config, requests);
-    resources->finish();
-  }
-  requests.cpu_millicores = std::llround(config.cpu.request_cores * 1000);
-  if (auto cpu = server.object("cpu", Presence::kOptional)) {
-    config.cpu.baseline_cores = cpu->number("baseline_cores", {0, true, 1024, true}, Presence::kOptional).value_or(0.0);
-    config.cpu.preprocess_cpu_ms = cpu->number("preprocess_ms", {0, true, 1e6, true}, Presence::kOptional).value_or(0.0);
-    config.cpu.postprocess_cpu_ms = cpu->number("postprocess_ms", {0, true, 1e6, true}, Presence::kOptional).value_or(0.0);
-    cpu->finish();
-  }
-  if (auto memory = server.object("memory", Presence::kOptional)) {
-    config.memory.runtime_gb = memory->number("runtime_gb", {0, true, 1e5, true}, Presence::kOptional).value_or(0.0);
-    config.memory.per_request_bytes =
-        memory->number("per_request_bytes", {0, true, 1e12, true}, Presence::kOptional).value_or(0.0);
-    memory->finish();
-  }
+  read_shared_server_fields(server, config, requests);
 
   const ModelProfile* profile = nullptr;
   std::optional<double> model_mean_ms;
@@ -1232,7 +1307,7 @@ ScenarioConfig read_scenario(const Json& document, ModelCatalog& catalog, const 
     pod.labels = read_labels(element, "labels", Presence::kOptional);
     cluster::Resources requests;
     if (auto server = element.object("server", Presence::kRequired)) {
-      pod.server = read_server(*server, catalog, requests);
+      pod.server = read_server(*server, catalog, requests, pod.vllm);
       pod.grpc = read_grpc_server(*server);
       server->finish();
     }
@@ -1254,7 +1329,7 @@ ScenarioConfig read_scenario(const Json& document, ModelCatalog& catalog, const 
     read_strategy(element, d);
     cluster::Resources requests;
     if (auto server = element.object("server", Presence::kRequired)) {
-      d.server = read_server(*server, catalog, requests);
+      d.server = read_server(*server, catalog, requests, d.vllm);
       d.grpc = read_grpc_server(*server);
       server->finish();
     }
@@ -1266,7 +1341,7 @@ ScenarioConfig read_scenario(const Json& document, ModelCatalog& catalog, const 
   for (size_t d = 0; d < config.deployments.size(); ++d) {
     const DeploymentConfig& dep = config.deployments[d];
     for (int i = 0; i < dep.replicas; ++i) {
-      PodConfig pod{dep.name + "-" + std::to_string(i), dep.labels, dep.name, dep.server, dep.grpc, dep.pod};
+      PodConfig pod{dep.name + "-" + std::to_string(i), dep.labels, dep.name, dep.server, dep.grpc, dep.pod, dep.vllm};
       const std::string at = "/deployments/" + std::to_string(d) + "/name";
       if (const auto [it, inserted] = pod_pointer.try_emplace(pod.name, at); !inserted) {
         issues.push_back({at, "a name whose pods (<name>-<i>) no other pod has (" + it->second + " has " +

@@ -20,6 +20,7 @@
 #include "sim/control/metrics_server.h"
 #include "sim/control/prometheus.h"
 #include "sim/net/channel.h"
+#include "sim/serve/continuous_batching_server.h"
 #include "sim/serve/inference_server.h"
 #include "sim/traffic/client.h"
 
@@ -38,6 +39,9 @@ struct PodConfig {
   /// Scheduling and lifecycle. requests come from server.resources.requests (cpu, memory,
   /// nvidia.com/gpu); app is the Deployment's name (or the pod's for a bare pod).
   cluster::PodSpec pod;
+  /// server.engine "vllm": continuous batching with these settings (cpu and memory from `server`);
+  /// absent: Triton-style dynamic batching with `server`.
+  std::optional<serve::ContinuousBatchingConfig> vllm;
 };
 
 /// A Deployment: `replicas` identical pods, rolled by maxSurge / maxUnavailable.
@@ -50,6 +54,7 @@ struct DeploymentConfig {
   cluster::PodSpec pod;
   cluster::IntOrPercent max_surge{25, true};        // spec.strategy.rollingUpdate.maxSurge
   cluster::IntOrPercent max_unavailable{25, true};  // spec.strategy.rollingUpdate.maxUnavailable
+  std::optional<serve::ContinuousBatchingConfig> vllm;  // as PodConfig::vllm
 };
 
 /// The nodes pods run on. Absent from the file (`unlimited`): one node that fits every pod, Ready

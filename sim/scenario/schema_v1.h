@@ -47,6 +47,12 @@ inline const Names<traffic::ArrivalProcess>& arrival_processes() {
   return names;
 }
 
+/// server.engine: Triton-style dynamic batching (false) or vLLM-style continuous batching (true).
+inline const Names<bool>& server_engines() {
+  static const Names<bool> names = {{"triton", false}, {"vllm", true}};
+  return names;
+}
+
 inline constexpr int64_t kMaxReplicas = 10'000;
 inline constexpr int64_t kMaxBatchSize = 65'536;
 inline constexpr int64_t kMaxWorkers = 1'024;

@@ -25,7 +25,9 @@
 #include "sim/report/findings.h"
 #include "sim/report/sli_collector.h"
 #include "sim/scenario/config_json.h"
+#include "sim/serve/continuous_batching_server.h"
 #include "sim/serve/inference_server.h"
+#include "sim/serve/model_server.h"
 #include "sim/traffic/client.h"
 
 namespace kubemind::scenario {
@@ -45,9 +47,11 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 cluster::ClusterConfig unlimited_cluster(cluster::ClusterConfig c) {
   cluster::NodePoolConfig pool;
   pool.name = "unlimited";
-  pool.allocatable_cpu_millicores = int64_t{1} << 50;
-  pool.allocatable_memory_bytes = int64_t{1} << 60;
-  pool.gpu_count = int32_t{1} << 30;
+  // Large enough for any pod the loader accepts, small enough that the scheduler's scores
+  // ((allocatable - requested) x 100) stay inside int64.
+  pool.allocatable_cpu_millicores = int64_t{1} << 40;
+  pool.allocatable_memory_bytes = int64_t{1} << 55;
+  pool.gpu_count = int32_t{1} << 20;
   pool.initial_nodes = 1;
   pool.max_nodes = 1;
   pool.min_nodes = 1;
@@ -71,7 +75,7 @@ class PodPort final : public traffic::RequestSink {
  public:
   explicit PodPort(traffic::RequestTable& requests) : requests_(requests) {}
   void on_request(traffic::RequestId id) override {
-    if (server_ != nullptr && !server_->down()) {
+    if (server_ != nullptr) {
       server_->on_request(id);
       return;
     }
@@ -79,11 +83,12 @@ class PodPort final : public traffic::RequestSink {
     r.outcome = traffic::Outcome::kReset;
     r.pop_reply()->on_response(id);
   }
-  void set_server(serve::InferenceServer* server) { server_ = server; }
+  /// The running process (nullptr: none).
+  void set_server(serve::ModelServer* server) { server_ = server; }
 
  private:
   traffic::RequestTable& requests_;
-  serve::InferenceServer* server_ = nullptr;
+  serve::ModelServer* server_ = nullptr;
 };
 
 /// Everything the world keeps per pod, indexed by the pod's cluster index (= endpoint id = the SLI
@@ -95,7 +100,7 @@ struct PodRuntime {
   std::map<std::string, std::string> labels;
   std::unique_ptr<PodPort> port;
   std::unique_ptr<net::FixedDialer> address;  // the pod IP
-  std::unique_ptr<serve::InferenceServer> server;
+  std::unique_ptr<serve::ModelServer> server;
   bool published = false;
   // Integrals at the end of warm-up (pods whose server existed then) and at the last row boundary.
   double warmup_busy = 0, warmup_waiting = 0, warmup_cpu_s = 0;
@@ -132,7 +137,7 @@ class DeploymentView final : public control::PodSource, public control::ScaleTar
   void set_replicas(int32_t replicas) override;
 
  private:
-  const serve::InferenceServer* running_server(uint64_t uid) const;
+  const serve::ModelServer* running_server(uint64_t uid) const;
   World& world_;
   cluster::DeploymentId id_;
 };
@@ -190,7 +195,8 @@ struct Autoscaler {
 class World final : public traffic::RequestObserver,
                     public balance::EndpointMetricsSource,
                     public cluster::PodLifecycleListener,
-                    public serve::ServerIdleListener {
+                    public serve::ServerIdleListener,
+                    public serve::TokenTimingObserver {
  public:
   World(const ScenarioConfig& config, traffic::RequestObserver* observer)
       : config_(config),
@@ -283,8 +289,8 @@ class World final : public traffic::RequestObserver,
   /// these servers batch requests, not tokens.)
   uint32_t endpoint_count() const override { return static_cast<uint32_t>(pods_.size()); }
   balance::EndpointMetrics endpoint_metrics(uint32_t host_id) const override {
-    const serve::InferenceServer* s = pods_[host_id].server.get();
-    return balance::EndpointMetrics{s == nullptr ? 0 : s->queue_depth(), 0.0};
+    const serve::ModelServer* s = pods_[host_id].server.get();
+    return s == nullptr ? balance::EndpointMetrics{} : balance::EndpointMetrics{s->queue_depth(), s->kv_cache_utilization()};
   }
 
   const PodRuntime& pod_runtime(uint32_t index) const { return pods_[index]; }
@@ -340,9 +346,13 @@ class World final : public traffic::RequestObserver,
 
   void on_pod_started(PodId id) override {
     PodRuntime& p = pods_[cluster::index_of(id)];
-    p.server = std::make_unique<serve::InferenceServer>(
-        sim_, engine::RngStream(config_.seed, "pod/" + p.name, "service_time"), requests_, server_config(p),
-        cluster::index_of(id));
+    if (const auto& vllm = vllm_config(p)) {
+      p.server = std::make_unique<serve::ContinuousBatchingServer>(sim_, requests_, *vllm, cluster::index_of(id), this);
+    } else {
+      p.server = std::make_unique<serve::InferenceServer>(
+          sim_, engine::RngStream(config_.seed, "pod/" + p.name, "service_time"), requests_, server_config(p),
+          cluster::index_of(id));
+    }
     p.port->set_server(p.server.get());
     p.boundary[0] = p.boundary[1] = sim_.now();
     p.cpu_at_boundary[0] = p.cpu_at_boundary[1] = p.server->cpu_usage_seconds();
@@ -381,11 +391,17 @@ class World final : public traffic::RequestObserver,
 
   void on_server_idle(uint32_t server_index) override { cluster_.notify_pod_idle(PodId{server_index}); }
 
+  /// An LLM server finished a request: its token timings (server side: from arrival).
+  void on_finished(traffic::RequestId id, Duration ttft, Duration tpot, Duration) override {
+    sli_.on_token_timing(requests_[id].sent_at, ttft, tpot);
+  }
+
   /// The process is gone: what it held is lost, its connections are reset, its IP refuses.
   void on_pod_gone(PodId id) override {
     const uint32_t i = cluster::index_of(id);
     PodRuntime& p = pods_[i];
     p.address->set_reachable(false);
+    p.port->set_server(nullptr);
     if (p.server) p.server->shut_down();
     for (auto& ch : channels_) ch->reset_endpoint(i);
     for (auto& proxy : proxies_) proxy->host_gone(i);
@@ -394,6 +410,9 @@ class World final : public traffic::RequestObserver,
  private:
   const serve::InferenceServerConfig& server_config(const PodRuntime& p) const {
     return p.deployment >= 0 ? config_.deployments[static_cast<size_t>(p.deployment)].server : config_.pods[p.bare].server;
+  }
+  const std::optional<serve::ContinuousBatchingConfig>& vllm_config(const PodRuntime& p) const {
+    return p.deployment >= 0 ? config_.deployments[static_cast<size_t>(p.deployment)].vllm : config_.pods[p.bare].vllm;
   }
   const net::ServerTransportConfig& grpc_config(const PodRuntime& p) const {
     return p.deployment >= 0 ? config_.deployments[static_cast<size_t>(p.deployment)].grpc : config_.pods[p.bare].grpc;
@@ -615,7 +634,7 @@ class World final : public traffic::RequestObserver,
     double waiting = 0, in_system = 0;
     for (PodRuntime& p : pods_) {
       if (p.server == nullptr) continue;
-      const serve::InferenceServer& s = *p.server;
+      const serve::ModelServer& s = *p.server;
       const double w = s.waiting().area_until(at);
       const double sys = w + s.in_service_integral().area_until(at);
       waiting += (w - p.last_waiting) / width_s;
@@ -690,7 +709,7 @@ class World final : public traffic::RequestObserver,
     out.share = total == 0 ? 0.0 : static_cast<double>(requests) / static_cast<double>(total);
     out.connections = connections;
     if (p.server == nullptr) return out;
-    const serve::InferenceServer& s = *p.server;
+    const serve::ModelServer& s = *p.server;
     // Averages over the part of the measured span the server lived in.
     const SimTime from = std::max(warmup_, pod.t.container_started);
     const SimTime to = std::min(end_, pod.t.gone);
@@ -705,9 +724,8 @@ class World final : public traffic::RequestObserver,
       out.cpu_utilization = (s.cpu_usage_seconds() - cpu0) / span_s / s.cpu_request_cores();
     }
     out.batch_size_counts = s.batch_size_counts();
-    uint64_t batched = 0;
-    for (size_t b = 0; b < out.batch_size_counts.size(); ++b) batched += b * out.batch_size_counts[b];
-    out.mean_batch_size = s.batches() == 0 ? 0.0 : static_cast<double>(batched) / static_cast<double>(s.batches());
+    out.mean_batch_size =
+        s.batches() == 0 ? 0.0 : static_cast<double>(s.batched_requests()) / static_cast<double>(s.batches());
     out.max_queue_depth = static_cast<double>(s.max_queue_depth());
     return out;
   }
@@ -871,14 +889,14 @@ void DeploymentView::list_pods(std::vector<control::WorldPod>& out) const {
   }
 }
 
-const serve::InferenceServer* DeploymentView::running_server(uint64_t uid) const {
+const serve::ModelServer* DeploymentView::running_server(uint64_t uid) const {
   if (uid == 0 || uid > world_.cluster().pod_count()) return nullptr;
-  const serve::InferenceServer* s = world_.pod_runtime(static_cast<uint32_t>(uid - 1)).server.get();
+  const serve::ModelServer* s = world_.pod_runtime(static_cast<uint32_t>(uid - 1)).server.get();
   return s == nullptr || s->down() ? nullptr : s;
 }
 
 bool DeploymentView::read_resources(uint64_t uid, control::PodResourceSample& out) const {
-  const serve::InferenceServer* s = running_server(uid);
+  const serve::ModelServer* s = running_server(uid);
   if (s == nullptr) return false;
   const auto index = static_cast<uint32_t>(uid - 1);
   out.cpu_usage_seconds_total = s->cpu_usage_seconds();
@@ -889,7 +907,7 @@ bool DeploymentView::read_resources(uint64_t uid, control::PodResourceSample& ou
 }
 
 bool DeploymentView::read_gauge(uint64_t uid, control::AppGauge gauge, double& out) const {
-  const serve::InferenceServer* s = running_server(uid);
+  const serve::ModelServer* s = running_server(uid);
   if (s == nullptr) return false;
   switch (gauge) {
     case control::AppGauge::kQueueDepth:
@@ -899,14 +917,14 @@ bool DeploymentView::read_gauge(uint64_t uid, control::AppGauge gauge, double& o
       out = static_cast<double>(s->queue_depth() + s->in_service());
       return true;
     case control::AppGauge::kGpuUtilization:
-      out = static_cast<double>(s->busy_instances()) / s->instances();
+      out = s->gpu_utilization();
       return true;
   }
   return false;
 }
 
 bool DeploymentView::read_counter(uint64_t uid, control::AppCounter counter, double& out) const {
-  const serve::InferenceServer* s = running_server(uid);
+  const serve::ModelServer* s = running_server(uid);
   if (s == nullptr) return false;
   const SimTime now = world_.now();
   switch (counter) {

@@ -93,6 +93,11 @@ void ContinuousBatchingServer::on_request(traffic::RequestId id) {
   r.arrived_at = sim_.now();
   r.server = index_;
   ++received_;
+  if (down_) {  // nothing listens any more: the connection is reset
+    r.outcome = traffic::Outcome::kReset;
+    r.pop_reply()->on_response(id);
+    return;
+  }
   cpu_.charge(preprocess_cpu_);
   // The last token is sampled, never cached: a sequence holds at most prompt + output - 1 tokens.
   if (blocks_for(config_.prompt_tokens + config_.output_tokens - 1) > total_blocks_) {
@@ -103,6 +108,51 @@ void ContinuousBatchingServer::on_request(traffic::RequestId id) {
   }
   waiting_push_back(new_sequence(id));
   maybe_start_step();
+  update_levels();
+}
+
+void ContinuousBatchingServer::update_levels() {
+  const engine::SimTime now = sim_.now();
+  waiting_level_.add(now, static_cast<int64_t>(waiting_size_) - waiting_level_.level());
+  running_level_.add(now, static_cast<int64_t>(running_.size()) - running_level_.level());
+  max_waiting_ = std::max(max_waiting_, static_cast<int64_t>(waiting_size_));
+}
+
+void ContinuousBatchingServer::notify_when_idle(ServerIdleListener* listener) {
+  idle_listener_ = listener;
+  tell_if_idle();
+}
+
+void ContinuousBatchingServer::tell_if_idle() {
+  if (idle_listener_ == nullptr || waiting_size_ > 0 || !running_.empty()) return;
+  ServerIdleListener* listener = idle_listener_;
+  idle_listener_ = nullptr;
+  listener->on_server_idle(index_);
+}
+
+void ContinuousBatchingServer::shut_down() {
+  if (down_) return;
+  down_ = true;
+  idle_listener_ = nullptr;
+  if (stepping_) {
+    sim_.cancel(step_event_);
+    busy_.add(sim_.now(), -1);
+    stepping_ = false;
+  }
+  // Collect first: answering may make a caller send again, which now meets down_.
+  finished_.clear();
+  for (const uint32_t id : running_) finished_.push_back(id);
+  while (waiting_size_ > 0) finished_.push_back(waiting_pop_front());
+  running_.clear();
+  update_levels();
+  for (const uint32_t id : finished_) {
+    free_kv(sequences_[id]);
+    free_sequences_.push_back(id);
+    const traffic::RequestId request = sequences_[id].request;
+    requests_[request].outcome = traffic::Outcome::kReset;
+    requests_[request].pop_reply()->on_response(request);
+  }
+  finished_.clear();
 }
 
 void ContinuousBatchingServer::maybe_start_step() {
@@ -148,6 +198,10 @@ void ContinuousBatchingServer::maybe_start_step() {
     if (!try_allocate(s, need)) break;
     waiting_pop_front();
     running_.push_back(id);
+    if (!s.admitted) {
+      s.admitted = true;
+      requests_[s.request].started_at = sim_.now();
+    }
     s.scheduled = need;
     scheduled_.push_back(id);
     budget -= need;
@@ -160,7 +214,9 @@ void ContinuousBatchingServer::maybe_start_step() {
   stepping_ = true;
   busy_.add(sim_.now(), +1);
   ++steps_;
-  sim_.schedule_in<&ContinuousBatchingServer::on_step_done>(engine::Duration::from_milliseconds(step_ms), this);
+  step_sequences_ += scheduled_.size();
+  step_event_ =
+      sim_.schedule_in<&ContinuousBatchingServer::on_step_done>(engine::Duration::from_milliseconds(step_ms), this);
 }
 
 void ContinuousBatchingServer::on_step_done(uint64_t) {
@@ -186,6 +242,7 @@ void ContinuousBatchingServer::on_step_done(uint64_t) {
   // The next step starts before anyone is answered, so that a request sent in reaction to an answer
   // joins the step after, as it would in a real engine loop.
   maybe_start_step();
+  update_levels();
   for (const uint32_t id : finished_) {
     const Sequence& s = sequences_[id];
     const traffic::RequestId request = s.request;
@@ -200,6 +257,7 @@ void ContinuousBatchingServer::on_step_done(uint64_t) {
     r.outcome = traffic::Outcome::kOk;
     r.pop_reply()->on_response(request);
   }
+  tell_if_idle();
 }
 
 }  // namespace kubemind::serve

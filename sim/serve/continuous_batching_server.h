@@ -24,17 +24,20 @@
 // Units: times in ns (configured in ms), tokens, blocks of tokens.
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "sim/engine/simulator.h"
 #include "sim/engine/time_integral.h"
 #include "sim/serve/latency_curve.h"
+#include "sim/serve/model_server.h"
 #include "sim/serve/resources.h"
 #include "sim/traffic/request.h"
 
 namespace kubemind::serve {
 
 struct ContinuousBatchingConfig {
+  std::string model;                   // the profile's name (reports only)
   int max_num_seqs = 256;              // vLLM API-server default for A100/A10/L4 (reference 6.2)
   int max_num_batched_tokens = 2048;   // same; 8192 on H100-class GPUs (>= 70 GiB and not A100)
   int block_size_tokens = 16;          // vLLM default block size
@@ -44,6 +47,7 @@ struct ContinuousBatchingConfig {
   int prompt_tokens = 512;             // per request
   int output_tokens = 128;             // per request, >= 1
   CpuConfig cpu;                       // pre-process = tokenize at arrival; post-process at the answer
+  MemoryConfig memory;                 // host memory: runtime + per-request buffers (the KV cache is on the GPU)
   double cpu_per_output_token_ms = 0.0;  // detokenize per output token
 };
 
@@ -59,7 +63,7 @@ class TokenTimingObserver {
   ~TokenTimingObserver() = default;
 };
 
-class ContinuousBatchingServer final : public traffic::RequestSink {
+class ContinuousBatchingServer final : public ModelServer {
  public:
   ContinuousBatchingServer(engine::Simulator& sim, traffic::RequestTable& requests,
                            const ContinuousBatchingConfig& config, uint32_t index,
@@ -67,21 +71,47 @@ class ContinuousBatchingServer final : public traffic::RequestSink {
 
   void on_request(traffic::RequestId id) override;
 
+  // ModelServer: waiting = vllm:num_requests_waiting, in service = vllm:num_requests_running.
+  void notify_when_idle(ServerIdleListener* listener) override;
+  void shut_down() override;
+  bool down() const override { return down_; }
+  int64_t queue_depth() const override { return waiting_count(); }
+  int64_t in_service() const override { return running_count(); }
+  int64_t max_queue_depth() const override { return max_waiting_; }
+  const engine::TimeIntegral& waiting() const override { return waiting_level_; }
+  const engine::TimeIntegral& in_service_integral() const override { return running_level_; }
+  int instances() const override { return 1; }
+  uint64_t batches() const override { return steps_; }
+  uint64_t batched_requests() const override { return step_sequences_; }
+  std::vector<uint64_t> batch_size_counts() const override { return {}; }
+  double cpu_request_cores() const override { return config_.cpu.request_cores; }
+  double memory_working_set_bytes() const override {
+    return config_.memory.runtime_gb * 1e9 +
+           config_.memory.per_request_bytes * static_cast<double>(waiting_count() + running_count());
+  }
+
+  double kv_cache_utilization() const override {
+    return total_blocks_ == 0 ? 0.0 : static_cast<double>(kv_blocks_in_use()) / static_cast<double>(total_blocks_);
+  }
+
   int64_t waiting_count() const { return static_cast<int64_t>(waiting_size_); }
   int64_t running_count() const { return static_cast<int64_t>(running_.size()); }
   int64_t kv_blocks_in_use() const { return total_blocks_ - free_blocks_; }
   int64_t kv_blocks_total() const { return total_blocks_; }
-  const engine::TimeIntegral& busy() const { return busy_; }  // 1 while a step executes
+  const engine::TimeIntegral& busy() const override { return busy_; }  // 1 while a step executes
 
-  uint64_t received() const { return received_; }
+  uint64_t received() const override { return received_; }
   uint64_t completed() const { return completed_; }
   uint64_t rejected() const { return rejected_; }
   uint64_t preemptions() const { return preemptions_; }
   uint64_t steps() const { return steps_; }
   uint64_t tokens_generated() const { return tokens_generated_; }
-  double cpu_usage_seconds() const { return cpu_.usage_seconds(sim_.now()); }
+  double cpu_usage_seconds() const override { return cpu_.usage_seconds(sim_.now()); }
 
  private:
+  /// Brings the waiting and running integrals to the current counts.
+  void update_levels();
+  void tell_if_idle();
   struct Sequence {
     traffic::RequestId request = 0;
     int64_t computed = 0;    // tokens whose KV is cached
@@ -89,6 +119,7 @@ class ContinuousBatchingServer final : public traffic::RequestSink {
     int64_t blocks = 0;      // KV blocks held
     int64_t scheduled = 0;   // tokens scheduled in the executing step
     engine::SimTime first_token_at;
+    bool admitted = false;   // has run at least once (its request's started_at is set)
   };
 
   void maybe_start_step();
@@ -128,6 +159,13 @@ class ContinuousBatchingServer final : public traffic::RequestSink {
   int64_t free_blocks_;
   bool stepping_ = false;
   engine::TimeIntegral busy_;
+  engine::TimeIntegral waiting_level_;
+  engine::TimeIntegral running_level_;
+  int64_t max_waiting_ = 0;
+  uint64_t step_sequences_ = 0;  // sequences scheduled, summed over steps
+  bool down_ = false;
+  engine::EventHandle step_event_;
+  ServerIdleListener* idle_listener_ = nullptr;
   CpuUsage cpu_;
   uint64_t received_ = 0;
   uint64_t completed_ = 0;

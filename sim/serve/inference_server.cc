@@ -170,6 +170,7 @@ void InferenceServer::start_batch(int size) {
   batch_size_[static_cast<size_t>(instance)] = size;
   busy_.add(now, +1);
   ++batches_;
+  batched_ += static_cast<uint64_t>(size);
   ++batch_size_counts_[static_cast<size_t>(size)];
   batch_event_[static_cast<size_t>(instance)] =
       sim_.schedule_in<&InferenceServer::on_batch_done>(batch_time(size), this, static_cast<uint64_t>(instance));

@@ -33,6 +33,7 @@
 #include "sim/engine/simulator.h"
 #include "sim/engine/time_integral.h"
 #include "sim/serve/latency_curve.h"
+#include "sim/serve/model_server.h"
 #include "sim/serve/resources.h"
 #include "sim/traffic/request.h"
 
@@ -66,16 +67,7 @@ struct InferenceServerConfig {
   MemoryConfig memory;
 };
 
-/// Told once when a draining server has no request left (see InferenceServer::notify_when_idle).
-class ServerIdleListener {
- public:
-  virtual void on_server_idle(uint32_t server_index) = 0;
-
- protected:
-  ~ServerIdleListener() = default;
-};
-
-class InferenceServer final : public traffic::RequestSink {
+class InferenceServer final : public ModelServer {
  public:
   InferenceServer(engine::Simulator& sim, engine::RngStream service_rng, traffic::RequestTable& requests,
                   const InferenceServerConfig& config, uint32_t index);
@@ -84,39 +76,40 @@ class InferenceServer final : public traffic::RequestSink {
 
   /// Calls `listener` once, as soon as no request is queued or in service (at once if none is now).
   /// The pod's drain after SIGTERM: the app exits when its work is done.
-  void notify_when_idle(ServerIdleListener* listener);
+  void notify_when_idle(ServerIdleListener* listener) override;
   /// The process ended (pod killed or exited): every request it holds, and every request that still
   /// reaches it, is answered kReset at once; batches executing on the GPU are abandoned.
-  void shut_down();
-  bool down() const { return down_; }
+  void shut_down() override;
+  bool down() const override { return down_; }
 
   /// Requests waiting for an instance.
-  int64_t queue_depth() const { return waiting_.level(); }
+  int64_t queue_depth() const override { return waiting_.level(); }
   /// Requests in executing batches.
-  int64_t in_service() const { return in_service_.level(); }
+  int64_t in_service() const override { return in_service_.level(); }
   /// Most requests waiting at once so far.
-  int64_t max_queue_depth() const { return max_waiting_; }
+  int64_t max_queue_depth() const override { return max_waiting_; }
   int busy_instances() const { return static_cast<int>(busy_.level()); }
-  const engine::TimeIntegral& waiting() const { return waiting_; }
-  const engine::TimeIntegral& busy() const { return busy_; }
-  const engine::TimeIntegral& in_service_integral() const { return in_service_; }
-  int instances() const { return config_.instances; }
+  const engine::TimeIntegral& waiting() const override { return waiting_; }
+  const engine::TimeIntegral& busy() const override { return busy_; }
+  const engine::TimeIntegral& in_service_integral() const override { return in_service_; }
+  int instances() const override { return config_.instances; }
   /// Largest batch this server forms (1 unless dynamic batching is on).
   int max_batch() const { return max_batch_; }
 
-  uint64_t received() const { return received_; }
+  uint64_t received() const override { return received_; }
   uint64_t completed() const { return completed_; }
   uint64_t rejected() const { return rejected_; }    // kQueueFull
   uint64_t timed_out() const { return timed_out_; }  // kTimeout in the queue
-  uint64_t batches() const { return batches_; }
+  uint64_t batches() const override { return batches_; }
+  uint64_t batched_requests() const override { return batched_; }
   /// Batches executed of size b, for b in [0, max_batch()] (index 0 unused).
-  const std::vector<uint64_t>& batch_size_counts() const { return batch_size_counts_; }
+  std::vector<uint64_t> batch_size_counts() const override { return batch_size_counts_; }
 
   /// container_cpu_usage_seconds_total at now.
-  double cpu_usage_seconds() const { return cpu_.usage_seconds(sim_.now()); }
-  double cpu_request_cores() const { return config_.cpu.request_cores; }
+  double cpu_usage_seconds() const override { return cpu_.usage_seconds(sim_.now()); }
+  double cpu_request_cores() const override { return config_.cpu.request_cores; }
   /// Container working set: runtime + per-request buffers of every request in the server.
-  double memory_working_set_bytes() const;
+  double memory_working_set_bytes() const override;
   /// GPU memory held: one copy of the weights per instance.
   double gpu_memory_bytes() const { return config_.instances * config_.memory.weights_gb * 1e9; }
 
@@ -173,6 +166,7 @@ class InferenceServer final : public traffic::RequestSink {
   uint64_t rejected_ = 0;
   uint64_t timed_out_ = 0;
   uint64_t batches_ = 0;
+  uint64_t batched_ = 0;  // requests carried by the batches started
   std::vector<uint64_t> batch_size_counts_;
 };
 

@@ -260,3 +260,26 @@ TEST_CASE("a canary Deployment behind a shared Service takes connections in prop
   CHECK(canary.share == Approx(0.10).margin(0.05));
   CHECK(r.sli.imbalance.pods_serving == 10);
 }
+
+TEST_CASE("an LLM pod on the vllm engine: one request's TTFT and TPOT are the profile's prefill and decode steps",
+          "[properties][serve]") {
+  // models/llama-3-8b-a100.json (batch_unit tokens): a 512-token prompt is one prefill step of
+  // L(512) = 34.64 ms, which samples the first token; each of the 127 further tokens is a decode step
+  // of L(1) = 9.70 ms (no KV-read term configured). End to end: 34.64 + 127 x 9.70 = 1266.54 ms.
+  // Constant arrivals at 0.5 rps over 4 s: one request, at t = 2 s.
+  const std::string text = R"({
+    "kubemind": "v1", "name": "llm-one", "duration_s": 4,
+    "clients": [ { "name": "c", "target": "pod/llm-0", "arrival": { "process": "constant", "rate_rps": 0.5 } } ],
+    "deployments": [ { "name": "llm", "replicas": 1,
+      "server": { "engine": "vllm", "model": "llama-3-8b-a100", "gpu_memory_gb": 80,
+                  "prompt_tokens": 512, "output_tokens": 128 } } ]
+  })";
+  const report::RunReport r = run_text(text);
+  REQUIRE(r.sli.requests.completed == 1);
+  REQUIRE(r.sli.ttft_ms.has_value());
+  CHECK(r.sli.ttft_ms->p50 == Approx(34.64).epsilon(0.002));
+  CHECK(r.sli.tpot_ms->p50 == Approx(9.70).epsilon(0.002));
+  CHECK(r.sli.latency_ms.p50 == Approx(34.64 + 127 * 9.70).epsilon(0.002));
+  // vLLM sizes the KV cache as 0.9 x 80 GB - 16.06 GB of weights = 55.94 GB / 128 KiB per token.
+  CHECK(r.config_json.find("\"kv_cache_tokens\": 426788") != std::string::npos);
+}

@@ -59,5 +59,5 @@ TEST_CASE("dynamic batching lifts a saturated pod's throughput to max b / L(b)",
 TEST_CASE("a token-measured LLM profile cannot drive a request-batching server", "[properties][serving]") {
   std::string text = one_pod(10, "");
   text.replace(text.find("resnet50-a100"), 13, "llama-3-8b-a100");
-  CHECK_THROWS_WITH(run_text(text), Catch::Contains("measured per token (for continuous batching)"));
+  CHECK_THROWS_WITH(run_text(text), Catch::Contains("measured per token (for continuous batching: \"engine\": \"vllm\")"));
 }
