@@ -23,8 +23,8 @@ struct Duration {
   static Duration from_seconds(double s) { return Duration{static_cast<int64_t>(std::llround(s * 1e9))}; }
   static Duration from_milliseconds(double ms) { return Duration{static_cast<int64_t>(std::llround(ms * 1e6))}; }
 
-  constexpr double seconds_f() const { return static_cast<double>(ns) * 1e-9; }
-  constexpr double milliseconds_f() const { return static_cast<double>(ns) * 1e-6; }
+  constexpr double seconds_f() const { return static_cast<double>(ns) / 1e9; }  // exact for whole ms
+  constexpr double milliseconds_f() const { return static_cast<double>(ns) / 1e6; }
 
   constexpr auto operator<=>(const Duration&) const = default;
   constexpr Duration operator+(Duration o) const { return Duration{ns + o.ns}; }
@@ -40,7 +40,7 @@ struct SimTime {
   static constexpr SimTime max() { return SimTime{std::numeric_limits<int64_t>::max()}; }
   static SimTime from_seconds(double s) { return SimTime{Duration::from_seconds(s).ns}; }
 
-  constexpr double seconds_f() const { return static_cast<double>(ns) * 1e-9; }
+  constexpr double seconds_f() const { return static_cast<double>(ns) / 1e9; }  // exact for whole ms
 
   constexpr auto operator<=>(const SimTime&) const = default;
   constexpr SimTime operator+(Duration d) const { return SimTime{ns + d.ns}; }

@@ -89,7 +89,8 @@ void read_target_ref(ObjectReader& spec, Presence kind_presence, AutoscalerConfi
   ref->finish();
 }
 
-/// Checks that a query's {app="..."} matcher (if any) selects the scale target's pods.
+/// Checks that a query's {app="..."} matcher (if any) selects the scale target's pods. (A ScaledObject's
+/// triggers may also name a proxy: read_scaled_object.)
 void check_app(const std::optional<std::string>& app, const AutoscalerConfig& a, const std::string& at,
                const std::string& what, std::vector<Issue>& issues) {
   if (!app || a.target.empty() || *app == a.target) return;
@@ -197,7 +198,26 @@ void read_scaled_object(ObjectReader& e, AutoscalerConfig& a, Placed& placed, Sc
       e.issues().push_back({at, error, describe(*query)});
       continue;
     }
-    check_app(app, a, at, "a query", e.issues());
+    // The app matcher names the target's pods, or a proxy (its series exist at zero replicas too).
+    const bool names_proxy = app && *app != a.target &&
+                             std::any_of(config.proxies.begin(), config.proxies.end(),
+                                         [&](const ProxyConfig& p) { return p.name == *app; });
+    if (names_proxy) {
+      if (std::any_of(a.keda_queries.begin(), a.keda_queries.begin() + static_cast<std::ptrdiff_t>(i),
+                      [](const auto& earlier) { return earlier.has_value(); }) &&
+          a.keda_metrics_proxy != *app) {
+        e.issues().push_back({at, "the same series as the ScaledObject's other prometheus triggers (one Prometheus job)",
+                              "app=" + quote(*app)});
+      }
+      a.keda_metrics_proxy = *app;
+    } else {
+      check_app(app, a, at, "a query", e.issues());
+      if (!a.keda_metrics_proxy.empty()) {
+        e.issues().push_back({at, "a query on the proxy " + quote(a.keda_metrics_proxy) +
+                                      " like the ScaledObject's other prometheus triggers",
+                              app ? "app=" + quote(*app) : std::string("no app matcher")});
+      }
+    }
     keep_range(config.metrics, *q);
     a.keda_queries[i] = *q;
   }
@@ -395,7 +415,9 @@ Ordered scaled_object_json(const AutoscalerConfig& a) {
                                                                             : "Utilization";
     Ordered md = Ordered::object();
     if (t.type == ctl::KedaTriggerType::kPrometheus) {
-      if (i < a.keda_queries.size() && a.keda_queries[i]) md["query"] = promql_text(*a.keda_queries[i], a.target);
+      if (i < a.keda_queries.size() && a.keda_queries[i]) {
+        md["query"] = promql_text(*a.keda_queries[i], a.keda_metrics_proxy.empty() ? a.target : a.keda_metrics_proxy);
+      }
       md["threshold"] = format_number(t.threshold);
       md["activationThreshold"] = format_number(t.activation_threshold);
       md["ignoreNullValues"] = bool_text(t.ignore_null_values);

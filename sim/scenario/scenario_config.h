@@ -93,6 +93,9 @@ struct AutoscalerConfig {
   control::KedaScaledObjectSpec keda;
   std::vector<std::optional<control::PromQuery>> keda_queries;
   std::optional<control::HpaBehavior> keda_behavior;
+  /// The proxy whose series the Prometheus triggers read ({app="<proxy>"}), e.g. a gateway's request
+  /// rate, which exists while the target has no pod (scale from zero); empty: the target's pods.
+  std::string keda_metrics_proxy;
   /// Knative PodAutoscaler (config-autoscaler + revision annotations).
   control::KpaControllerConfig kpa;
 };

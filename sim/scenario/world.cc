@@ -175,11 +175,59 @@ class ActivatorStat final : public control::PodSource {
   const engine::Simulator& sim_;
 };
 
+/// A proxy's pods as a Prometheus job sees them (Envoy's stats): requests it received
+/// (downstream_rq_total) and the requests it holds now (downstream_rq_active), exported as
+/// requests_total and queue_depth / inflight_requests. They exist while the Deployment behind it
+/// has no pod, which is what scaling from zero needs.
+class ProxySource final : public control::PodSource {
+ public:
+  explicit ProxySource(std::vector<const balance::L7Proxy*> replicas) : replicas_(std::move(replicas)) {}
+  void list_pods(std::vector<control::WorldPod>& out) const override {
+    out.clear();
+    for (size_t r = 0; r < replicas_.size(); ++r) {
+      control::WorldPod w;
+      w.uid = r + 1;
+      w.info.name = "proxy-" + std::to_string(r);
+      w.info.start_time = SimTime::zero();
+      w.info.ready = control::PodReadyCondition{control::ConditionStatus::kTrue, SimTime::zero()};
+      out.push_back(w);
+    }
+  }
+  bool read_resources(uint64_t, control::PodResourceSample&) const override { return false; }
+  bool read_gauge(uint64_t uid, control::AppGauge gauge, double& out) const override {
+    const balance::L7Proxy* p = replica(uid);
+    if (p == nullptr || gauge == control::AppGauge::kGpuUtilization) return false;
+    uint64_t answered = 0;
+    for (const traffic::Outcome o : {traffic::Outcome::kOk, traffic::Outcome::kQueueFull, traffic::Outcome::kTimeout,
+                                     traffic::Outcome::kOverflow, traffic::Outcome::kReset,
+                                     traffic::Outcome::kNoHealthyUpstream}) {
+      answered += p->answered(o);
+    }
+    out = static_cast<double>(p->received() - answered);
+    return true;
+  }
+  bool read_counter(uint64_t uid, control::AppCounter counter, double& out) const override {
+    const balance::L7Proxy* p = replica(uid);
+    if (p == nullptr || counter != control::AppCounter::kRequestsTotal) return false;
+    out = static_cast<double>(p->received());
+    return true;
+  }
+  std::span<const double> histogram_bounds_s() const override { return {}; }
+  bool read_histogram(uint64_t, std::span<double>) const override { return false; }
+
+ private:
+  const balance::L7Proxy* replica(uint64_t uid) const {
+    return uid >= 1 && uid <= replicas_.size() ? replicas_[uid - 1] : nullptr;
+  }
+  std::vector<const balance::L7Proxy*> replicas_;
+};
+
 /// The autoscaler of one Deployment with its own metrics pipeline.
 struct Autoscaler {
   const AutoscalerConfig* config = nullptr;
   std::unique_ptr<control::MetricsServer> metrics_server;
   std::unique_ptr<control::Prometheus> prometheus;
+  std::unique_ptr<ProxySource> proxy_source;  // a ScaledObject reading a proxy's series
   std::unique_ptr<control::PrometheusAdapter> adapter;
   std::unique_ptr<control::HpaController> hpa;
   std::unique_ptr<control::KedaController> keda;
@@ -601,6 +649,15 @@ class World final : public traffic::RequestObserver,
           a.hpa->add_truth_gauge("queue_depth", queue_depth, view);
           break;
         case AutoscalerConfig::Kind::kScaledObject:
+          if (!ac.keda_metrics_proxy.empty()) {  // Prometheus scrapes the proxy's pods instead
+            const size_t k = index_of(ac.keda_metrics_proxy, config_.proxies);
+            std::vector<const balance::L7Proxy*> replicas;
+            for (int r = 0; r < config_.proxies[k].replicas; ++r) {
+              replicas.push_back(proxies_[proxy_first_[k] + static_cast<size_t>(r)].get());
+            }
+            a.proxy_source = std::make_unique<ProxySource>(std::move(replicas));
+            a.prometheus = std::make_unique<control::Prometheus>(sim_, *a.proxy_source, config_.metrics.prometheus);
+          }
           a.keda = std::make_unique<control::KedaController>(sim_, ac.name, ac.keda, ac.keda_queries, ac.keda_behavior,
                                                              config_.metrics.hpa, view, view, *a.prometheus,
                                                              a.metrics_server.get());

@@ -82,3 +82,27 @@ TEST_CASE("round_robin over a headless Service finds scaled-out pods only at the
   const report::RunReport fix = run("fix.json");
   for (const double lag : serving_lags(fix)) CHECK(lag < 5.0);
 }
+
+TEST_CASE("from zero, Knative's activator turns the cold start into latency, KEDA behind a proxy into errors",
+          "[properties][secondary]") {
+  // The same arrivals, model and 90 s cold start (scale-from-zero.json, scale-from-zero-keda.json).
+  const report::RunReport kpa = run("scale-from-zero.json");
+  const report::RunReport keda = run("scale-from-zero-keda.json");
+  // Knative: nothing fails; requests sent while at zero wait about the cold start (90.15 s to
+  // published after the pod is created) in the activator.
+  CHECK(kpa.sli.requests.failed == 0);
+  CHECK(kpa.sli.latency_ms.max > 85'000);
+  // KEDA: its Prometheus trigger reads the gateway's request rate (the pods export nothing at zero);
+  // it activates 0 -> 1 at its first poll that sees a rate (the first poll after a scrape of the
+  // first requests: 15 s), and until the pod is published the proxy answers 503.
+  REQUIRE_FALSE(keda.autoscaling.events.empty());
+  CHECK(keda.autoscaling.events.front().controller == "keda/inference");
+  CHECK(keda.autoscaling.events.front().from_replicas == 0);
+  CHECK(keda.autoscaling.events.front().to_replicas == 1);
+  CHECK(keda.autoscaling.events.front().time_s == Approx(15.0));
+  REQUIRE(keda.sli.requests.failed_by_reason.count("no_healthy_upstream") == 1);
+  // Requests arrive at 2/s from 5 s; the pod created at 15 s is published at 15 + 90.15 s, so about
+  // 2 x 100 requests meet no pod (Poisson: +/- 3 sd = 42).
+  CHECK(static_cast<double>(keda.sli.requests.failed) == Approx(200).margin(42));
+  CHECK(keda.sli.latency_ms.max < 1000);  // the rest are served at once
+}
