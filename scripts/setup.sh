@@ -14,6 +14,7 @@ packages=(
   catch2 libbenchmark-dev
   pybind11-dev python3-pybind11 python3-dev
   python3-matplotlib python3-numpy python3-pytest
+  python3-pandas python3-tqdm python3-distributed python3-nbclient python3-nbformat python3-ipykernel
 )
 
 sudo_if_needed() {

@@ -1,0 +1,23 @@
+# SPDX-License-Identifier: MIT
+import os
+from typing import Any, Mapping, Optional, Sequence, Union
+
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from kubemind.run import Result
+
+ReportLike = Union[Result, Mapping[str, Any], str, os.PathLike[str]]
+
+def latency(*results: ReportLike, labels: Optional[Sequence[str]] = ...) -> Figure: ...
+def replicas(*results: ReportLike, labels: Optional[Sequence[str]] = ...) -> Figure: ...
+def pod_share(*results: ReportLike, labels: Optional[Sequence[str]] = ...) -> Figure: ...
+def hpa_view(*results: ReportLike, labels: Optional[Sequence[str]] = ...) -> Figure: ...
+def before_after(*results: ReportLike, labels: Optional[Sequence[str]] = ..., out: Optional[Union[str, os.PathLike[str]]] = ...,
+                 fmt: str = ...) -> dict[str, Figure]: ...
+def heatmap(df: pd.DataFrame, x: str, y: str, value: str, agg: str = ..., ax: Optional[Axes] = ..., log: bool = ...,
+            annotate: bool = ..., fmt: str = ..., cmap: str = ..., labels: Optional[Mapping[str, str]] = ...) -> Figure: ...
+def sli_vs_param(df: pd.DataFrame, x: str, value: str, hue: Optional[str] = ..., ax: Optional[Axes] = ...,
+                 band: str = ..., log: bool = ..., slo: Optional[float] = ...,
+                 labels: Optional[Mapping[str, str]] = ...) -> Figure: ...
