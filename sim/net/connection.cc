@@ -28,7 +28,7 @@ void Connection::open(Dialer& dialer) {
   graceful_stop_ = false;
   state_ = State::kConnecting;
   const Duration rtt = one_way_ * 2;
-  if (!endpoint_.valid()) {
+  if (!endpoint_.valid() || !endpoint_.sink->accepts_connections()) {
     setup_event_ = sim_.schedule_in<&Connection::on_refused>(rtt, this);
     return;
   }

@@ -366,6 +366,15 @@ std::string resolved_config_json(const ScenarioConfig& config) {
   out["metrics"] = metrics_json(config.metrics);
   out["metrics"]["prometheus_adapter"] = prometheus_adapter_json(config.autoscalers);
   if (!config.autoscalers.empty()) out["autoscalers"] = autoscalers_json(config.autoscalers);
+  Ordered events = Ordered::array();
+  for (const auto& ev : config.events) {
+    if (ev.kind == ScenarioEvent::Kind::kScale) {
+      events.push_back(Ordered{{"at_s", ev.at_s}, {"scale", Ordered{{"deployment", ev.deployment}, {"replicas", ev.replicas}}}});
+    } else {
+      events.push_back(Ordered{{"at_s", ev.at_s}, {"delete_pod", Ordered{{"name", ev.pod}}}});
+    }
+  }
+  if (!events.empty()) out["events"] = std::move(events);
   return out.dump(2, ' ', false, Ordered::error_handler_t::replace);
 }
 

@@ -1221,6 +1221,54 @@ ClusterSection read_cluster(ObjectReader& root) {
   return out;
 }
 
+/// `events[]`: {at_s, scale: {deployment, replicas}} or {at_s, delete_pod: {name}}, applied in time
+/// order (file order for equal times). Needs the Deployments and pods read.
+void read_events(ObjectReader& root, ScenarioConfig& config) {
+  const Json* list = root.array("events", Presence::kOptional);
+  if (list == nullptr) return;
+  std::vector<std::string> deployments, pods;
+  for (const auto& d : config.deployments) deployments.push_back(d.name);
+  for (const auto& p : config.pods) pods.push_back(p.name);
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    ObjectReader e((*list)[i], child_pointer(root.pointer("events"), i), root.issues());
+    ScenarioEvent ev;
+    ev.at_s = e.number("at_s", {0, true, kMaxDurationS, true}, Presence::kRequired).value_or(0.0);
+    const bool scale = e.find("scale") != nullptr, del = e.find("delete_pod") != nullptr;
+    if (scale == del) {
+      e.issue(scale ? "delete_pod" : "scale", "exactly one of scale or delete_pod", scale ? "both" : "neither");
+    } else if (scale) {
+      if (auto sc = e.object("scale", Presence::kRequired)) {
+        ev.kind = ScenarioEvent::Kind::kScale;
+        if (auto d = sc->string("deployment", Presence::kRequired)) {
+          ev.deployment = *d;
+          if (std::find(deployments.begin(), deployments.end(), *d) == deployments.end()) {
+            sc->issue("deployment", "name of a Deployment in /deployments, one of " + quoted_list(deployments) +
+                                        did_you_mean(*d, deployments),
+                      describe_string(*d));
+          }
+        }
+        ev.replicas = static_cast<int>(sc->integer("replicas", 0, kMaxReplicas, Presence::kRequired).value_or(0));
+        sc->finish();
+      }
+    } else if (auto dp = e.object("delete_pod", Presence::kRequired)) {
+      ev.kind = ScenarioEvent::Kind::kDeletePod;
+      if (auto n = dp->string("name", Presence::kRequired)) {
+        ev.pod = *n;
+        if (std::find(pods.begin(), pods.end(), *n) == pods.end()) {
+          dp->issue("name", "name of a pod that exists when the run starts, one of " + quoted_list(pods) +
+                                did_you_mean(*n, pods),
+                    describe_string(*n));
+        }
+      }
+      dp->finish();
+    }
+    e.finish();
+    config.events.push_back(std::move(ev));
+  }
+  std::stable_sort(config.events.begin(), config.events.end(),
+                   [](const ScenarioEvent& a, const ScenarioEvent& b) { return a.at_s < b.at_s; });
+}
+
 ScenarioConfig read_scenario(const Json& document, ModelCatalog& catalog, const std::string& base_dir,
                              std::vector<Issue>& issues) {
   ScenarioConfig config;
@@ -1400,6 +1448,7 @@ ScenarioConfig read_scenario(const Json& document, ModelCatalog& catalog, const 
   config.cluster = read_cluster(r);
   read_metrics(r, config);
   read_autoscalers(r, config);
+  read_events(r, config);
   r.finish();
 
   // References between objects.

@@ -141,6 +141,19 @@ struct ReportConfig {
   double interval_s = 1.0;  // time-series resolution
 };
 
+/// Something that happens to the cluster at a set time, as a user or a fault would do it.
+struct ScenarioEvent {
+  enum class Kind : uint8_t {
+    kScale,     // kubectl scale deployment/<deployment> --replicas=<replicas>
+    kDeletePod  // kubectl delete pod <pod> (its owner, if any, replaces it)
+  };
+  Kind kind = Kind::kScale;
+  double at_s = 0.0;
+  std::string deployment;  // kScale
+  int replicas = 0;        // kScale
+  std::string pod;         // kDeletePod: a pod that exists when the run starts
+};
+
 struct ScenarioConfig {
   std::string version = "v1";
   std::string name;
@@ -159,6 +172,7 @@ struct ScenarioConfig {
   ClusterSection cluster;
   MetricsConfig metrics;
   std::vector<AutoscalerConfig> autoscalers;
+  std::vector<ScenarioEvent> events;  // by at_s, then file order
 };
 
 }  // namespace kubemind::scenario

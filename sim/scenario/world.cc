@@ -83,6 +83,8 @@ class PodPort final : public traffic::RequestSink {
     r.outcome = traffic::Outcome::kReset;
     r.pop_reply()->on_response(id);
   }
+  /// Nothing listens before the container starts or after the process ends: a dial is refused.
+  bool accepts_connections() const override { return server_ != nullptr; }
   /// The running process (nullptr: none).
   void set_server(serve::ModelServer* server) { server_ = server; }
 
@@ -300,6 +302,9 @@ class World final : public traffic::RequestObserver,
                                                          *views_[a.deployment], *views_[a.deployment],
                                                          a.activator_stat.get());
       }
+    }
+    for (size_t k = 0; k < config.events.size(); ++k) {
+      sim_.schedule_at<&World::on_scenario_event>(SimTime::from_seconds(config.events[k].at_s), this, k);
     }
     for (const auto& spot : config.cluster.spot_interruptions) {
       sim_.schedule_at<&World::on_spot_interruption>(SimTime::from_seconds(spot.at_s), this,
@@ -665,6 +670,22 @@ class World final : public traffic::RequestObserver,
           break;
         case AutoscalerConfig::Kind::kKpa:
           break;
+      }
+    }
+  }
+
+  /// A scheduled `events[]` entry: a scale (what kubectl scale writes: spec.replicas, which an
+  /// autoscaler may later overwrite) or a pod deletion with the pod's own grace period.
+  void on_scenario_event(uint64_t k) {
+    const ScenarioEvent& ev = config_.events[k];
+    if (ev.kind == ScenarioEvent::Kind::kScale) {
+      cluster_.set_replicas(deployment_ids_[index_of(ev.deployment, config_.deployments)], ev.replicas);
+      return;
+    }
+    for (uint32_t i = 0; i < pods_.size(); ++i) {
+      if (pods_[i].name == ev.pod) {
+        cluster_.delete_pod(PodId{i});
+        return;
       }
     }
   }

@@ -44,6 +44,9 @@ class RequestSink {
  public:
   /// Takes charge of the request until it answers it through its reply_to.
   virtual void on_request(RequestId id) = 0;
+  /// Whether a new TCP connection to it is accepted now (a pod whose process is not running refuses:
+  /// the dial fails). Asked once per dial, never per request.
+  virtual bool accepts_connections() const { return true; }
 
  protected:
   ~RequestSink() = default;

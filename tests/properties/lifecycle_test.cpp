@@ -283,3 +283,57 @@ TEST_CASE("an LLM pod on the vllm engine: one request's TTFT and TPOT are the pr
   // vLLM sizes the KV cache as 0.9 x 80 GB - 16.06 GB of weights = 55.94 GB / 128 KiB per token.
   CHECK(r.config_json.find("\"kv_cache_tokens\": 426788") != std::string::npos);
 }
+
+TEST_CASE("scaling out mid-run: an L4-pinned connection never reaches the new pods, an L7 proxy uses them",
+          "[properties][cluster]") {
+  // events[]: kubectl scale 1 -> 4 at 20 s. The new pods are created at 20 s, start 0.5 s later and
+  // pass their first readiness probe (every 10 s from admission) at 30 s; published 100 ms later.
+  const auto scenario = [](const std::string& target) {
+    return std::string(R"({
+      "kubemind": "v1", "name": "scale-out", "duration_s": 60,
+      "clients": [ { "name": "c", "target": ")") + target + R"(", "arrival": { "process": "poisson", "rate_rps": 400 },
+                     "channel": { "lb_policy": "pick_first", "connections": 1 } } ],
+      "deployments": [ { "name": "inference", "replicas": 1, "server": { "service_time": { "mean_ms": 1 } } } ],
+      "services": [ { "name": "inference", "selector": { "app": "inference" } } ],
+      "proxies": [ { "name": "envoy", "upstream_service": "inference", "lb_policy": "LEAST_REQUEST" } ],
+      "events": [ { "at_s": 20, "scale": { "deployment": "inference", "replicas": 4 } },
+                  { "at_s": 45, "delete_pod": { "name": "inference-0" } } ]
+    })";
+  };
+  const report::RunReport l4 = run_text(scenario("service/inference"));
+  const report::RunReport l7 = run_text(scenario("proxy/envoy"));
+  for (const report::RunReport* r : {&l4, &l7}) {
+    for (const char* name : {"inference-1", "inference-2", "inference-3"}) {
+      INFO(r->scenario.name << " " << name);
+      const report::PodReport& p = pod_named(*r, name);
+      CHECK(p.created_s == Approx(20.0));
+      REQUIRE(p.ready_s.has_value());
+      CHECK(*p.ready_s == Approx(30.0));
+    }
+    // The deleted pod is gone (it drains, then exits) and its ReplicaSet replaced it.
+    CHECK(pod_named(*r, "inference-0").gone_s.has_value());
+    CHECK(pod_named(*r, "inference-4").created_s == Approx(45.0));
+  }
+  // L4: until inference-0 is deleted at 45 s its one connection carries everything; the new pods
+  // serve nothing before that. L7: the proxy spreads over all four from their publication.
+  const auto served_between = [](const report::RunReport& r, const std::string& pod, double from_s, double to_s) {
+    double n = 0;
+    for (size_t p = 0; p < r.pods.size(); ++p) {
+      if (r.pods[p].name != pod) continue;
+      for (size_t i = 0; i < r.timeseries.time_s.size(); ++i) {
+        if (r.timeseries.time_s[i] > from_s && r.timeseries.time_s[i] <= to_s) n += r.timeseries.pod_rps[p][i];
+      }
+    }
+    return n;
+  };
+  for (const char* name : {"inference-1", "inference-2", "inference-3"}) {
+    INFO(name);
+    CHECK(served_between(l4, name, 31, 45) == 0);
+    CHECK(served_between(l7, name, 31, 45) > 0);
+  }
+  // After the deletion the L4 client's connection is GOAWAY'd and reset; it reconnects through
+  // kube-proxy and some pod serves it again.
+  double after = 0;
+  for (const char* name : {"inference-1", "inference-2", "inference-3", "inference-4"}) after += served_between(l4, name, 47, 60);
+  CHECK(after > 0);
+}
