@@ -10,10 +10,10 @@ namespace kubemind::serve {
 ContinuousBatchingServer::ContinuousBatchingServer(engine::Simulator& sim, traffic::RequestTable& requests,
                                                    const ContinuousBatchingConfig& config, uint32_t index,
                                                    TokenTimingObserver* observer)
-    : sim_(sim),
+    : ModelServer(index),
+      sim_(sim),
       requests_(requests),
       config_(config),
-      index_(index),
       observer_(observer),
       preprocess_cpu_(engine::Duration::from_milliseconds(config.cpu.preprocess_cpu_ms)),
       postprocess_cpu_(engine::Duration::from_milliseconds(config.cpu.postprocess_cpu_ms)),
@@ -91,7 +91,7 @@ void ContinuousBatchingServer::free_kv(Sequence& s) {
 void ContinuousBatchingServer::on_request(traffic::RequestId id) {
   traffic::Request& r = requests_[id];
   r.arrived_at = sim_.now();
-  r.server = index_;
+  r.server = index();
   ++received_;
   if (down_) {  // nothing listens any more: the connection is reset
     r.outcome = traffic::Outcome::kReset;
@@ -118,22 +118,10 @@ void ContinuousBatchingServer::update_levels() {
   max_waiting_ = std::max(max_waiting_, static_cast<int64_t>(waiting_size_));
 }
 
-void ContinuousBatchingServer::notify_when_idle(ServerIdleListener* listener) {
-  idle_listener_ = listener;
-  tell_if_idle();
-}
-
-void ContinuousBatchingServer::tell_if_idle() {
-  if (idle_listener_ == nullptr || waiting_size_ > 0 || !running_.empty()) return;
-  ServerIdleListener* listener = idle_listener_;
-  idle_listener_ = nullptr;
-  listener->on_server_idle(index_);
-}
-
 void ContinuousBatchingServer::shut_down() {
   if (down_) return;
   down_ = true;
-  idle_listener_ = nullptr;
+  forget_idle_listener();
   if (stepping_) {
     sim_.cancel(step_event_);
     busy_.add(sim_.now(), -1);

@@ -72,7 +72,6 @@ class ContinuousBatchingServer final : public ModelServer {
   void on_request(traffic::RequestId id) override;
 
   // ModelServer: waiting = vllm:num_requests_waiting, in service = vllm:num_requests_running.
-  void notify_when_idle(ServerIdleListener* listener) override;
   void shut_down() override;
   bool down() const override { return down_; }
   int64_t queue_depth() const override { return waiting_count(); }
@@ -111,7 +110,6 @@ class ContinuousBatchingServer final : public ModelServer {
  private:
   /// Brings the waiting and running integrals to the current counts.
   void update_levels();
-  void tell_if_idle();
   struct Sequence {
     traffic::RequestId request = 0;
     int64_t computed = 0;    // tokens whose KV is cached
@@ -142,7 +140,6 @@ class ContinuousBatchingServer final : public ModelServer {
   engine::Simulator& sim_;
   traffic::RequestTable& requests_;
   ContinuousBatchingConfig config_;
-  uint32_t index_;
   TokenTimingObserver* observer_;
   engine::Duration preprocess_cpu_;
   engine::Duration postprocess_cpu_;
@@ -165,7 +162,6 @@ class ContinuousBatchingServer final : public ModelServer {
   uint64_t step_sequences_ = 0;  // sequences scheduled, summed over steps
   bool down_ = false;
   engine::EventHandle step_event_;
-  ServerIdleListener* idle_listener_ = nullptr;
   CpuUsage cpu_;
   uint64_t received_ = 0;
   uint64_t completed_ = 0;

@@ -25,11 +25,11 @@ int effective_max_batch(const InferenceServerConfig& c) {
 InferenceServer::InferenceServer(engine::Simulator& sim, engine::RngStream service_rng,
                                  traffic::RequestTable& requests, const InferenceServerConfig& config,
                                  uint32_t index)
-    : sim_(sim),
+    : ModelServer(index),
+      sim_(sim),
       service_rng_(std::move(service_rng)),
       requests_(requests),
       config_(config),
-      index_(index),
       max_batch_(effective_max_batch(config)),
       max_queue_delay_(engine::Duration::microseconds(config.dynamic_batching.max_queue_delay_us)),
       queue_timeout_(engine::Duration::microseconds(config.default_timeout_us)),
@@ -102,7 +102,7 @@ double InferenceServer::memory_working_set_bytes() const {
 void InferenceServer::on_request(traffic::RequestId id) {
   traffic::Request& r = requests_[id];
   r.arrived_at = sim_.now();
-  r.server = index_;
+  r.server = index();
   ++received_;
   if (down_) {  // nothing listens any more: the connection is reset
     answer(id, traffic::Outcome::kReset);
@@ -197,22 +197,10 @@ void InferenceServer::on_batch_done(uint64_t instance) {
   tell_if_idle();
 }
 
-void InferenceServer::notify_when_idle(ServerIdleListener* listener) {
-  idle_listener_ = listener;
-  tell_if_idle();
-}
-
-void InferenceServer::tell_if_idle() {
-  if (idle_listener_ == nullptr || !queue_.empty() || busy_.level() != 0) return;
-  ServerIdleListener* listener = idle_listener_;
-  idle_listener_ = nullptr;
-  listener->on_server_idle(index_);
-}
-
 void InferenceServer::shut_down() {
   if (down_) return;
   down_ = true;
-  idle_listener_ = nullptr;
+  forget_idle_listener();
   sim_.cancel(delay_timer_);
   sim_.cancel(timeout_timer_);
   const engine::SimTime now = sim_.now();

@@ -76,7 +76,6 @@ class InferenceServer final : public ModelServer {
 
   /// Calls `listener` once, as soon as no request is queued or in service (at once if none is now).
   /// The pod's drain after SIGTERM: the app exits when its work is done.
-  void notify_when_idle(ServerIdleListener* listener) override;
   /// The process ended (pod killed or exited): every request it holds, and every request that still
   /// reaches it, is answered kReset at once; batches executing on the GPU are abandoned.
   void shut_down() override;
@@ -122,7 +121,6 @@ class InferenceServer final : public ModelServer {
   /// Rejects every queued request whose timeout has been reached; returns after the first that has not.
   void expire_timeouts();
   void arm_timeout();
-  void tell_if_idle();
   void answer(traffic::RequestId id, traffic::Outcome outcome);
   int batch_size_for(int64_t queued) const;
   engine::Duration batch_time(int size);
@@ -132,7 +130,6 @@ class InferenceServer final : public ModelServer {
   engine::RngStream service_rng_;
   traffic::RequestTable& requests_;
   InferenceServerConfig config_;
-  uint32_t index_;
   int max_batch_;
   std::vector<int> preferred_descending_;
   engine::Duration max_queue_delay_;
@@ -158,7 +155,6 @@ class InferenceServer final : public ModelServer {
   engine::TimeIntegral in_service_;  // requests in executing batches
   int64_t max_waiting_ = 0;
   bool down_ = false;
-  ServerIdleListener* idle_listener_ = nullptr;
   std::vector<engine::EventHandle> batch_event_;  // per instance
   CpuUsage cpu_;
   uint64_t received_ = 0;

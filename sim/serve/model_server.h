@@ -29,7 +29,12 @@ class ModelServer : public traffic::RequestSink {
 
   /// Calls `listener` once, as soon as no request is queued or in service (at once if none is now).
   /// The pod's drain after SIGTERM: the app exits when its work is done.
-  virtual void notify_when_idle(ServerIdleListener* listener) = 0;
+  void notify_when_idle(ServerIdleListener* listener) {
+    idle_listener_ = listener;
+    tell_if_idle();
+  }
+  /// The pod's index: stamped on every request it receives (Request::server) and told on idle.
+  uint32_t index() const { return index_; }
   /// The process ended (pod killed or exited): every request it holds, and every request that still
   /// reaches it, is answered kReset at once; work executing on the GPU is abandoned.
   virtual void shut_down() = 0;
@@ -63,6 +68,22 @@ class ModelServer : public traffic::RequestSink {
   virtual double memory_working_set_bytes() const = 0;
   /// Share of the KV cache in use, 0..1 (vllm:gpu_cache_usage_perc); 0 for engines without one.
   virtual double kv_cache_utilization() const { return 0.0; }
+
+ protected:
+  explicit ModelServer(uint32_t index) : index_(index) {}
+  /// Engines call this whenever work may have ended (after a batch or step, after timeouts).
+  void tell_if_idle() {
+    if (idle_listener_ == nullptr || queue_depth() != 0 || in_service() != 0) return;
+    ServerIdleListener* listener = idle_listener_;
+    idle_listener_ = nullptr;
+    listener->on_server_idle(index_);
+  }
+  /// A server that shut down tells no one.
+  void forget_idle_listener() { idle_listener_ = nullptr; }
+
+ private:
+  uint32_t index_;
+  ServerIdleListener* idle_listener_ = nullptr;
 };
 
 }  // namespace kubemind::serve
