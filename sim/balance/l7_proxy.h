@@ -113,6 +113,12 @@ class L7Proxy final : public traffic::RequestSink, public traffic::ResponseSink 
   uint64_t received() const { return received_; }
   /// Downstream requests answered with `outcome`.
   uint64_t answered(traffic::Outcome outcome) const { return answered_[static_cast<size_t>(outcome)]; }
+  /// Downstream requests received and not yet answered (Envoy's downstream_rq_active).
+  uint64_t active_requests() const {
+    uint64_t answered = 0;
+    for (const uint64_t n : answered_) answered += n;
+    return received_ - answered;
+  }
   /// Attempts sent to host `id` so far (requests served by that pod through this proxy).
   uint64_t host_requests(uint32_t id) const;
   /// Upstream connections open to host `id` (all workers' pools).

@@ -144,19 +144,23 @@ class DeploymentView final : public control::PodSource, public control::ScaleTar
   cluster::DeploymentId id_;
 };
 
+/// A scrape target that runs for the whole run (an activator, a proxy pod): Running and Ready from t = 0.
+control::WorldPod always_ready_target(uint64_t uid, std::string name) {
+  control::WorldPod w;
+  w.uid = uid;
+  w.info.name = std::move(name);
+  w.info.start_time = SimTime::zero();
+  w.info.ready = control::PodReadyCondition{control::ConditionStatus::kTrue, SimTime::zero()};
+  return w;
+}
+
 /// The Knative activator's own stat, as its autoscaler reads it: one target (uid 1) exporting the
 /// requests it holds (buffered or proxied) the way a queue-proxy does.
 class ActivatorStat final : public control::PodSource {
  public:
   ActivatorStat(const balance::Activator& activator, const engine::Simulator& sim) : activator_(activator), sim_(sim) {}
   void list_pods(std::vector<control::WorldPod>& out) const override {
-    out.clear();
-    control::WorldPod w;
-    w.uid = 1;
-    w.info.name = "activator";
-    w.info.start_time = SimTime::zero();
-    w.info.ready = control::PodReadyCondition{control::ConditionStatus::kTrue, SimTime::zero()};
-    out.push_back(w);
+    out.assign(1, always_ready_target(1, "activator"));
   }
   bool read_resources(uint64_t, control::PodResourceSample&) const override { return false; }
   bool read_gauge(uint64_t, control::AppGauge gauge, double& out) const override {
@@ -186,26 +190,13 @@ class ProxySource final : public control::PodSource {
   explicit ProxySource(std::vector<const balance::L7Proxy*> replicas) : replicas_(std::move(replicas)) {}
   void list_pods(std::vector<control::WorldPod>& out) const override {
     out.clear();
-    for (size_t r = 0; r < replicas_.size(); ++r) {
-      control::WorldPod w;
-      w.uid = r + 1;
-      w.info.name = "proxy-" + std::to_string(r);
-      w.info.start_time = SimTime::zero();
-      w.info.ready = control::PodReadyCondition{control::ConditionStatus::kTrue, SimTime::zero()};
-      out.push_back(w);
-    }
+    for (size_t r = 0; r < replicas_.size(); ++r) out.push_back(always_ready_target(r + 1, "proxy-" + std::to_string(r)));
   }
   bool read_resources(uint64_t, control::PodResourceSample&) const override { return false; }
   bool read_gauge(uint64_t uid, control::AppGauge gauge, double& out) const override {
     const balance::L7Proxy* p = replica(uid);
     if (p == nullptr || gauge == control::AppGauge::kGpuUtilization) return false;
-    uint64_t answered = 0;
-    for (const traffic::Outcome o : {traffic::Outcome::kOk, traffic::Outcome::kQueueFull, traffic::Outcome::kTimeout,
-                                     traffic::Outcome::kOverflow, traffic::Outcome::kReset,
-                                     traffic::Outcome::kNoHealthyUpstream}) {
-      answered += p->answered(o);
-    }
-    out = static_cast<double>(p->received() - answered);
+    out = static_cast<double>(p->active_requests());
     return true;
   }
   bool read_counter(uint64_t uid, control::AppCounter counter, double& out) const override {
