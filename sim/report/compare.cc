@@ -15,6 +15,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "sim/report/json_kind.h"
+
 namespace kubemind::report {
 namespace {
 
@@ -56,15 +58,6 @@ SeriesStats series_stats(const json& array) {
   }
   if (n > 0) s.mean = sum / static_cast<double>(n);
   return s;
-}
-
-std::string kind_of(const json& v) {
-  if (v.is_object()) return "an object";
-  if (v.is_array()) return "an array";
-  if (v.is_string()) return "a string";
-  if (v.is_boolean()) return "a boolean";
-  if (v.is_null()) return "null";
-  return "a number";
 }
 
 /// Appends `name` to `order` unless it is already there (first appearance wins).
@@ -128,11 +121,11 @@ Comparison compare_reports(const std::vector<ReportInput>& inputs) {
                                      in.source));
     }
     if (!doc.is_object()) {
-      throw CompareError(fmt::format("{}: expected a kubemind report (a JSON object), got {}", in.source, kind_of(doc)));
+      throw CompareError(fmt::format("{}: expected a kubemind report (a JSON object), got {}", in.source, json_kind(doc)));
     }
     if (object_at(doc, "sli") == nullptr) {
       throw CompareError(fmt::format("{}: expected a kubemind report (missing /sli), got {} without it{}", in.source,
-                                     kind_of(doc), doc.contains("kubemind") ? " (a scenario? run it first)" : ""));
+                                     json_kind(doc), doc.contains("kubemind") ? " (a scenario? run it first)" : ""));
     }
     docs.push_back(std::move(doc));
   }

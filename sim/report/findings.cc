@@ -14,6 +14,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "sim/report/json_kind.h"
+
 namespace kubemind::report {
 namespace {
 
@@ -389,21 +391,12 @@ void cost(const RunReport& r, std::vector<Finding>& out) {
 
 using nlohmann::ordered_json;
 
-std::string kind_of(const ordered_json& v) {
-  if (v.is_object()) return "an object";
-  if (v.is_array()) return "an array";
-  if (v.is_string()) return "a string";
-  if (v.is_boolean()) return "a boolean";
-  if (v.is_null()) return "null";
-  return "a number";
-}
-
 /// One finding read back; numbers that are null (non-finite when written) become NaN.
 Finding finding_from_json(const ordered_json& j, const std::string& source, size_t index) {
   // "SOURCE: /findings/I/suffix: expected what, got kind" (one line).
   const auto fail = [&](const std::string& suffix, std::string_view what, const ordered_json& got) {
     throw ExplainError(
-        fmt::format("{}: /findings/{}{}: expected {}, got {}", source, index, suffix, what, kind_of(got)));
+        fmt::format("{}: /findings/{}{}: expected {}, got {}", source, index, suffix, what, json_kind(got)));
   };
   if (!j.is_object()) fail("", "a finding (an object)", j);
   Finding f;
@@ -464,7 +457,7 @@ std::string explain_report(const std::string& text, const std::string& source, b
         "{}: expected a kubemind report (JSON from kubemind run --format json), got text that is not JSON", source));
   }
   if (!doc.is_object()) {
-    throw ExplainError(fmt::format("{}: expected a kubemind report (a JSON object), got {}", source, kind_of(doc)));
+    throw ExplainError(fmt::format("{}: expected a kubemind report (a JSON object), got {}", source, json_kind(doc)));
   }
   const auto it = doc.find("findings");
   if (it == doc.end() || !it->is_array()) {

@@ -112,19 +112,13 @@ Sli SliCollector::sli() {
   s.requests = counts_;
   s.requests.unfinished = counts_.sent - counts_.completed - counts_.failed;
   const double ms = 1e-6;
-  s.latency_ms = LatencySummary{latency_.mean_ns() * ms,
-                                latency_.quantile_ns(0.50) * ms,
-                                latency_.quantile_ns(0.90) * ms,
-                                latency_.quantile_ns(0.95) * ms,
-                                latency_.quantile_ns(0.99) * ms,
-                                latency_.quantile_ns(0.999) * ms,
-                                static_cast<double>(latency_.max_ns()) * ms};
+  const auto summary = [ms](const LatencyHistogram& h) {
+    return LatencySummary{h.mean_ns() * ms,         h.quantile_ns(0.50) * ms, h.quantile_ns(0.90) * ms,
+                          h.quantile_ns(0.95) * ms, h.quantile_ns(0.99) * ms, h.quantile_ns(0.999) * ms,
+                          static_cast<double>(h.max_ns()) * ms};
+  };
+  s.latency_ms = summary(latency_);
   if (token_timed_ > 0) {
-    const auto summary = [ms](const LatencyHistogram& h) {
-      return LatencySummary{h.mean_ns() * ms,         h.quantile_ns(0.50) * ms, h.quantile_ns(0.90) * ms,
-                            h.quantile_ns(0.95) * ms, h.quantile_ns(0.99) * ms, h.quantile_ns(0.999) * ms,
-                            static_cast<double>(h.max_ns()) * ms};
-    };
     s.ttft_ms = summary(ttft_);
     s.tpot_ms = summary(tpot_);
   }
