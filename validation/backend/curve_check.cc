@@ -11,7 +11,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: kmval_curve_check PROFILE MAX_BATCH\n");
     return 2;
   }
-  const auto curve = kubemind::validation::LatencyCurve::from_profile_file(argv[1]);
+  const auto curve = kubemind::validation::latency_curve_from_profile_file(argv[1]);
   const int n = std::atoi(argv[2]);
   for (int b = 1; b <= n; ++b) std::printf("%d %.6f\n", b, curve.mean_ms(b));
   return 0;

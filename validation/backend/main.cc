@@ -331,7 +331,7 @@ int main(int argc, char** argv) {
   sigaddset(&sigs, SIGINT);
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);  // every thread inherits the mask; main waits below
 
-  kv::Batcher batcher(o.batcher, kv::LatencyCurve::from_profile_file(o.model));
+  kv::Batcher batcher(o.batcher, kv::latency_curve_from_profile_file(o.model));
   Stats stats;
   std::atomic<bool> ready{false};
   kv::MetricsHttp http(o.host, o.metrics_port, [&] { return render_metrics(o, batcher, stats, ready); }, &ready);
