@@ -1311,6 +1311,9 @@ ScenarioConfig read_scenario(const Json& document, ModelCatalog& catalog, const 
   read_named_list(r, "clients", "client", Presence::kRequired, [&](ObjectReader& element, const std::string& name) {
     ClientConfig client;
     client.client.name = name;
+    // N identical client processes (a Deployment of load generators): each its own channel, hence
+    // its own connections through kube-proxy, and its own random streams (named <name>-0..N-1).
+    const int64_t processes = element.integer("processes", 1, kMaxClientProcesses, Presence::kOptional).value_or(1);
     if (element.find("channel_of") != nullptr) {
       // Another call pattern of an earlier client's process: its channel, hence its target.
       const std::string at = element.pointer("channel_of");
@@ -1333,18 +1336,34 @@ ScenarioConfig read_scenario(const Json& document, ModelCatalog& catalog, const 
       }
       element.forbid("target", "no target (a client with channel_of sends where that client's channel goes)");
       element.forbid("channel", "no channel (a client with channel_of uses that client's channel)");
+      element.forbid("processes", "no processes (a client with channel_of is a call pattern of one process)");
     } else if (auto target = element.string("target", Presence::kRequired)) {
       client.target = *target;
-      targets.push_back({element.pointer("target"), *target, config.clients.size()});
+      for (int64_t i = 0; i < processes; ++i) targets.push_back({element.pointer("target"), *target, config.clients.size() + i});
     }
+    const double rate_before = total_rate_rps;
     read_client(element, client.client, base_dir, total_rate_rps);
+    total_rate_rps += (total_rate_rps - rate_before) * static_cast<double>(processes - 1);
     if (client.channel_of.empty()) {
       if (auto channel = element.object("channel", Presence::kOptional)) {
         client.channel = read_channel(*channel);
         channel->finish();
       }
     }
-    config.clients.push_back(std::move(client));
+    if (processes == 1) {
+      config.clients.push_back(std::move(client));
+      return;
+    }
+    for (int64_t i = 0; i < processes; ++i) {
+      ClientConfig copy = client;
+      copy.client.name = name + "-" + std::to_string(i);
+      for (const ClientConfig& c : config.clients) {
+        if (c.client.name == copy.client.name) {
+          element.issue("name", "a name whose processes (<name>-<i>) no other client has", describe_string(name));
+        }
+      }
+      config.clients.push_back(std::move(copy));
+    }
   });
 
   // Pods: bare ones, then each Deployment's replicas. Either list may be absent, not both.

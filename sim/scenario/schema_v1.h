@@ -54,6 +54,7 @@ inline const Names<bool>& server_engines() {
 }
 
 inline constexpr int64_t kMaxReplicas = 10'000;
+inline constexpr int64_t kMaxClientProcesses = 1'000;  // clients[].processes
 inline constexpr int64_t kMaxBatchSize = 65'536;
 inline constexpr int64_t kMaxWorkers = 1'024;
 inline constexpr int64_t kMaxStreams = 2'147'483'647;  // HTTP/2 SETTINGS value is 31 bits in practice
