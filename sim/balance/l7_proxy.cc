@@ -56,11 +56,26 @@ L7Proxy::Track& L7Proxy::track(traffic::RequestId id) {
 }
 
 uint64_t L7Proxy::host_requests(uint32_t id) const {
-  return id < slot_of_id_.size() && slot_of_id_[id] != UINT32_MAX ? slots_[slot_of_id_[id]].sent : 0;
+  const uint32_t slot = slot_of(id);
+  return slot != kNoSlot ? slots_[slot].sent : 0;
 }
 
 uint32_t L7Proxy::host_active_requests(uint32_t id) const {
-  return id < slot_of_id_.size() && slot_of_id_[id] != UINT32_MAX ? slots_[slot_of_id_[id]].active : 0;
+  const uint32_t slot = slot_of(id);
+  return slot != kNoSlot ? slots_[slot].active : 0;
+}
+
+uint32_t L7Proxy::slot_of(uint32_t id) const {
+  const auto it = slot_of_id_.find(id);
+  return it == slot_of_id_.end() ? kNoSlot : it->second;
+}
+
+uint64_t L7Proxy::upstream_connections_opened() const {
+  uint64_t opened = 0;
+  for (const HostSlot& h : slots_) {
+    for (const auto& p : h.pools) opened += p ? p->connections_opened() : 0;
+  }
+  return opened;
 }
 
 int L7Proxy::busy_workers() const {
@@ -77,6 +92,8 @@ void L7Proxy::on_request(traffic::RequestId id) {
   const auto free = std::find(worker_busy_.begin(), worker_busy_.end(), uint8_t{0});
   if (free == worker_busy_.end()) {
     worker_queue_.push_back(id);
+    worker_queue_area_.add(sim_.now(), 1);
+    max_worker_queue_ = std::max(max_worker_queue_, worker_queue_.size());
     return;
   }
   start_work(id, static_cast<uint16_t>(free - worker_busy_.begin()));
@@ -84,6 +101,7 @@ void L7Proxy::on_request(traffic::RequestId id) {
 
 void L7Proxy::start_work(traffic::RequestId id, uint16_t worker) {
   worker_busy_[worker] = 1;
+  busy_area_.add(sim_.now(), 1);
   track(id).worker = worker;
   sim_.schedule_in<&L7Proxy::on_work_done>(engine::Duration::from_milliseconds(config_.cpu_per_request_ms), this,
                                            pack(id, worker));
@@ -93,7 +111,11 @@ void L7Proxy::on_work_done(uint64_t arg) {
   const auto id = static_cast<traffic::RequestId>(arg & 0xFFFFFFFFu);
   const auto worker = static_cast<uint16_t>(arg >> 32);
   worker_busy_[worker] = 0;
-  if (!worker_queue_.empty()) start_work(worker_queue_.pop_front(), worker);
+  busy_area_.add(sim_.now(), -1);
+  if (!worker_queue_.empty()) {
+    worker_queue_area_.add(sim_.now(), -1);
+    start_work(worker_queue_.pop_front(), worker);
+  }
   if (config_.route_timeout_ms > 0) {
     tracks_[id].timeout = sim_.schedule_in<&L7Proxy::on_timeout>(
         engine::Duration::from_milliseconds(config_.route_timeout_ms), this, id);
@@ -167,15 +189,17 @@ void L7Proxy::forward(traffic::RequestId attempt, uint32_t slot) {
 }
 
 void L7Proxy::host_goaway(uint32_t id) {
-  if (id >= slot_of_id_.size() || slot_of_id_[id] == UINT32_MAX) return;
-  for (auto& p : slots_[slot_of_id_[id]].pools) {
+  const uint32_t slot = slot_of(id);
+  if (slot == kNoSlot) return;
+  for (auto& p : slots_[slot].pools) {
     if (p) p->goaway_endpoint(id);
   }
 }
 
 void L7Proxy::host_gone(uint32_t id) {
-  if (id >= slot_of_id_.size() || slot_of_id_[id] == UINT32_MAX) return;
-  HostSlot& h = slots_[slot_of_id_[id]];
+  const uint32_t slot = slot_of(id);
+  if (slot == kNoSlot) return;
+  HostSlot& h = slots_[slot];
   if (h.address) h.address->set_reachable(false);
   for (auto& p : h.pools) {
     if (p) p->reset_endpoint(id);
@@ -204,9 +228,10 @@ net::Channel& L7Proxy::pool(uint32_t slot, uint16_t worker) {
 }
 
 uint32_t L7Proxy::host_connections(uint32_t id) const {
-  if (id >= slot_of_id_.size() || slot_of_id_[id] == UINT32_MAX) return 0;
+  const uint32_t slot = slot_of(id);
+  if (slot == kNoSlot) return 0;
   uint32_t open = 0;
-  for (const auto& p : slots_[slot_of_id_[id]].pools) {
+  for (const auto& p : slots_[slot].pools) {
     if (!p) continue;
     for (size_t i = 0; i < p->slots(); ++i) {
       const net::Connection* c = p->slot_connection(i);
@@ -361,13 +386,12 @@ void L7Proxy::apply_endpoints(std::span<const Endpoint> endpoints) {
   for (HostSlot& h : slots_) h.in_set = false;
   for (const Endpoint& e : endpoints) {
     SIM_CHECK(e.sink != nullptr && e.weight >= 1, "endpoint without a sink or with weight 0");
-    if (e.id >= slot_of_id_.size()) slot_of_id_.resize(e.id + 1, UINT32_MAX);
-    if (slot_of_id_[e.id] == UINT32_MAX) {
-      slot_of_id_[e.id] = static_cast<uint32_t>(slots_.size());
+    const auto [it, added] = slot_of_id_.try_emplace(e.id, static_cast<uint32_t>(slots_.size()));
+    if (added) {
       slots_.emplace_back();
       slots_.back().id = e.id;
     }
-    HostSlot& h = slots_[slot_of_id_[e.id]];
+    HostSlot& h = slots_[it->second];
     h.in_set = true;
     h.weight = e.weight;
     h.healthy = e.healthy;

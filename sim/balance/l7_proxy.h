@@ -36,6 +36,7 @@
 #include <array>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -52,6 +53,7 @@
 #include "sim/engine/fifo.h"
 #include "sim/engine/rng.h"
 #include "sim/engine/simulator.h"
+#include "sim/engine/time_integral.h"
 #include "sim/net/channel.h"
 #include "sim/traffic/request.h"
 
@@ -132,6 +134,15 @@ class L7Proxy final : public traffic::RequestSink, public traffic::ResponseSink 
   uint64_t late_answers() const { return late_answers_; }
   int busy_workers() const;
   size_t waiting_for_worker() const { return worker_queue_.size(); }
+  /// Time integrals of the requests waiting for a worker and of the busy workers (for time-averages;
+  /// by Little's law the mean wait for a worker is the queue's area over the requests received).
+  const engine::TimeIntegral& worker_queue_integral() const { return worker_queue_area_; }
+  const engine::TimeIntegral& busy_workers_integral() const { return busy_area_; }
+  /// Most requests waiting for a worker at once so far.
+  size_t max_waiting_for_worker() const { return max_worker_queue_; }
+  /// Upstream connections opened so far, all workers' pools (HTTP/1.1 upstreams open one per
+  /// concurrent request).
+  uint64_t upstream_connections_opened() const;
   const CircuitBreakers& circuit_breakers() const { return breakers_; }
   const OutlierDetector& outlier_detector() const { return outliers_; }
   const L7ProxyConfig& config() const { return config_; }
@@ -206,13 +217,19 @@ class L7Proxy final : public traffic::RequestSink, public traffic::ResponseSink 
 
   std::vector<Track> tracks_;
   std::vector<HostSlot> slots_;
-  std::vector<uint32_t> slot_of_id_;        // host id -> slot, UINT32_MAX if never seen
+  /// Host id -> slot. A map, not a vector indexed by id: proxies' host ids start at 2^30.
+  std::map<uint32_t, uint32_t> slot_of_id_;
+  static constexpr uint32_t kNoSlot = UINT32_MAX;
+  uint32_t slot_of(uint32_t id) const;  // kNoSlot if never seen
   std::vector<uint32_t> pickable_slots_;    // in slot order
   std::vector<HostView> views_;             // scratch, parallel to pickable_slots_
   std::deque<std::vector<Endpoint>> eds_updates_;  // waiting for their delay, oldest first
 
   std::vector<uint8_t> worker_busy_;
   engine::Fifo<traffic::RequestId> worker_queue_;
+  engine::TimeIntegral worker_queue_area_;
+  engine::TimeIntegral busy_area_;
+  size_t max_worker_queue_ = 0;
   engine::EventHandle outlier_sweep_;
 
   uint64_t received_ = 0;

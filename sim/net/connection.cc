@@ -23,7 +23,7 @@ void Connection::open(Dialer& dialer) {
   SIM_ASSERT(active_ == 0 && waiting_.empty(), "a closed connection kept streams");
   dialer_ = &dialer;
   endpoint_ = dialer.dial();
-  limit_ = config_.initial_max_concurrent_streams;
+  limit_ = config_.http1 ? 1 : config_.initial_max_concurrent_streams;
   ready_at_ = engine::SimTime{};
   graceful_stop_ = false;
   state_ = State::kConnecting;
@@ -46,8 +46,8 @@ void Connection::on_setup_done(uint64_t) {
   setup_event_ = {};
   state_ = State::kReady;
   ready_at_ = sim_.now();
-  // The server's first SETTINGS frame reaches the client one RTT after the connection is up.
-  settings_event_ = sim_.schedule_in<&Connection::on_settings>(one_way_ * 2, this);
+  // The server's first SETTINGS frame reaches the client one RTT after the connection is up (HTTP/2 only).
+  if (!config_.http1) settings_event_ = sim_.schedule_in<&Connection::on_settings>(one_way_ * 2, this);
   const double age_s = config_.server.max_connection_age_s;
   if (std::isfinite(age_s)) {
     const int64_t age_ns = Duration::from_seconds(age_s).ns;

@@ -75,6 +75,10 @@ struct ConnectionConfig {
   uint32_t initial_max_concurrent_streams = 100;  // client's value before SETTINGS (gRPC: 100; Envoy: unlimited)
   AtStreamLimit at_stream_limit = AtStreamLimit::kQueueInTransport;
   ServerTransportConfig server;
+  /// HTTP/1.1 with keep-alive instead of HTTP/2: one request at a time per connection (no
+  /// pipelining: nginx upstreams, browsers and most HTTP clients never pipeline), no SETTINGS, so the
+  /// stream limit is 1 whatever `initial_max_concurrent_streams` and `server` say (RFC 9112 9.3).
+  bool http1 = false;
 };
 
 class Connection;

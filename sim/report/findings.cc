@@ -282,6 +282,44 @@ void queue_explosion(const RunReport& r, std::vector<Finding>& out) {
   out.push_back(std::move(f));
 }
 
+/// A proxy whose workers are the bottleneck: requests wait for a worker longer than the work takes,
+/// many at once, while the pods behind it keep short queues. One finding per proxy pod that qualifies.
+void proxy_bottleneck(const RunReport& r, std::vector<Finding>& out) {
+  double pods_queue = 0.0;  // mean requests waiting, summed over the pods
+  for (const PodReport& p : r.pods) pods_queue += p.mean_queue_depth;
+  for (const ProxyReport& x : r.proxies) {
+    if (x.max_worker_queue < kQueueExplosionDepth || x.mean_worker_wait_ms <= 10.0 * x.cpu_per_request_ms) continue;
+    Finding f{"proxy-bottleneck", "problem", "", {}};
+    const double capacity_rps = x.cpu_per_request_ms > 0 ? 1e3 * x.workers / x.cpu_per_request_ms : 0.0;
+    f.text = fmt::format(
+        "Requests queued for a worker of proxy {}: up to {} at once, {} ms on average; its workers ({} x {} ms of CPU "
+        "per request: {} requests/s) were the bottleneck, while the pods' queues held {} requests on average in all. "
+        "An autoscaler on the pods' queue or GPU does not see this queue.",
+        x.name, sig3(x.max_worker_queue), sig3(x.mean_worker_wait_ms), x.workers, x.cpu_per_request_ms,
+        sig3(capacity_rps), sig3(pods_queue));
+    f.numbers = {{"max_worker_queue", x.max_worker_queue},
+                 {"mean_worker_wait_ms", x.mean_worker_wait_ms},
+                 {"capacity_rps", capacity_rps},
+                 {"pods_mean_queue", pods_queue}};
+    out.push_back(std::move(f));
+  }
+}
+
+/// What each hop of a proxy chain adds to a request on average (worker wait + CPU + round trip).
+void proxy_hops(const RunReport& r, std::vector<Finding>& out) {
+  if (r.proxies.empty()) return;
+  std::string hops;
+  double total = 0.0;
+  for (const ProxyReport& x : r.proxies) {
+    hops += fmt::format("{}{} {} ms", hops.empty() ? "" : ", ", x.name, sig3(x.hop_ms));
+    total += x.hop_ms;
+  }
+  Finding f{"proxy-hops", "info", "", {}};
+  f.text = fmt::format("Each proxy hop added on average (worker wait + CPU + upstream round trip): {}.", hops);
+  f.numbers = {{"hops_ms_sum", total}};
+  out.push_back(std::move(f));
+}
+
 void slo(const RunReport& r, std::vector<Finding>& out) {
   const SloSummary& s = r.sli.slo;
   if (!s.target_ms || !s.attainment) return;
@@ -436,9 +474,11 @@ std::vector<Finding> find_findings(const RunReport& report) {
   scaling_metric_blind(report, out);
   scaled_but_unused(report, out);
   queue_explosion(report, out);
+  proxy_bottleneck(report, out);
   slo(report, out);
   cold_starts(report, out);
   errors(report, out);
+  proxy_hops(report, out);
   cost(report, out);
   return out;
 }

@@ -91,6 +91,26 @@ struct PodReport {
   double max_queue_depth = 0.0;   // most requests waiting at once, whole run
 };
 
+/// One L7 proxy pod (an Envoy or ingress-nginx replica) over the measured span: where a chain of
+/// proxies adds latency and where its queue builds. Each request costs cpu_per_request_ms of one of
+/// `workers` worker threads; requests wait FCFS for a worker.
+struct ProxyReport {
+  std::string name;                 // "NAME", or "NAME-r" for replica r of a replicated proxy
+  std::string upstream;             // "service/NAME" or "proxy/NAME"
+  uint64_t requests = 0;            // received during the measured span
+  int workers = 0;
+  double cpu_per_request_ms = 0.0;
+  double worker_utilization = 0.0;  // time-average busy workers / workers
+  double mean_worker_queue = 0.0;   // time-average requests waiting for a worker
+  double max_worker_queue = 0.0;    // most requests waiting at once, whole run
+  double mean_worker_wait_ms = 0.0; // Little's law: mean queue / arrival rate
+  /// Mean time this hop adds to a request: worker wait + CPU + the upstream round trip
+  /// (2 x one_way_latency_ms); connection set-ups are not included.
+  double hop_ms = 0.0;
+  uint64_t upstream_connections_opened = 0;  // whole run, all workers' pools
+  uint64_t failed = 0;              // downstream requests answered other than OK, whole run
+};
+
 /// One node pool's use over the run: billed from each node's request to its removal (or the end).
 struct PoolReport {
   std::string name;
@@ -182,6 +202,7 @@ struct RunReport {
   std::string config_json;  // the fully resolved scenario, as JSON text (written verbatim)
   Sli sli;
   std::vector<PodReport> pods;
+  std::vector<ProxyReport> proxies;  // one per proxy pod, in the scenario's order
   TimeSeries timeseries;
   ClusterReport cluster;
   AutoscalingReport autoscaling;

@@ -281,6 +281,28 @@ void write_pods(JsonWriter& w, const std::vector<PodReport>& pods) {
   w.end_array();
 }
 
+void write_proxies(JsonWriter& w, const std::vector<ProxyReport>& proxies) {
+  w.begin_array();
+  for (const ProxyReport& p : proxies) {
+    w.element();
+    w.begin_object();
+    w.member("name", p.name);
+    w.member("upstream", p.upstream);
+    w.member("requests", p.requests);
+    w.member("workers", p.workers);
+    w.member("cpu_per_request_ms", p.cpu_per_request_ms);
+    w.member("worker_utilization", p.worker_utilization);
+    w.member("mean_worker_queue", p.mean_worker_queue);
+    w.member("max_worker_queue", p.max_worker_queue);
+    w.member("mean_worker_wait_ms", p.mean_worker_wait_ms);
+    w.member("hop_ms", p.hop_ms);
+    w.member("upstream_connections_opened", p.upstream_connections_opened);
+    w.member("failed", p.failed);
+    w.end_object();
+  }
+  w.end_array();
+}
+
 void write_timeseries(JsonWriter& w, const TimeSeries& t) {
   w.begin_object();
   w.member("interval_s", t.interval_s);
@@ -485,6 +507,27 @@ void append_pods(std::string& out, const std::vector<PodReport>& pods) {
   }
 }
 
+/// One row per proxy pod: how busy its workers were, how long requests waited for one, what the hop adds.
+void append_proxies(std::string& out, const std::vector<ProxyReport>& proxies) {
+  out += "Proxies\n";
+  size_t name_width = std::string_view("name").size();
+  size_t upstream_width = std::string_view("upstream").size();
+  for (const ProxyReport& p : proxies) {
+    name_width = std::max(name_width, p.name.size());
+    upstream_width = std::max(upstream_width, p.upstream.size());
+  }
+  auto it = std::back_inserter(out);
+  fmt::format_to(it, "  {:<{}}  {:<{}}  {:>10}  {:>14}  {:>10}  {:>9}  {:>12}  {:>7}  {:>11}  {:>6}\n", "name",
+                 name_width, "upstream", upstream_width, "requests", "workers busy %", "mean queue", "max queue",
+                 "mean wait ms", "hop ms", "connections", "failed");
+  for (const ProxyReport& p : proxies) {
+    fmt::format_to(it, "  {:<{}}  {:<{}}  {:>10}  {:>14.2f}  {:>10.3f}  {:>9.0f}  {:>12.3f}  {:>7.3f}  {:>11}  {:>6}\n",
+                   p.name, name_width, p.upstream, upstream_width, p.requests, 100.0 * p.worker_utilization,
+                   p.mean_worker_queue, p.max_worker_queue, p.mean_worker_wait_ms, p.hop_ms,
+                   p.upstream_connections_opened, p.failed);
+  }
+}
+
 void append_cluster(std::string& out, const ClusterReport& c) {
   out += "Cluster\n";
   size_t name_width = std::string_view("total").size();
@@ -654,6 +697,8 @@ std::string to_json(const RunReport& report) {
   write_sli(w, report.sli);
   w.key("pods");
   write_pods(w, report.pods);
+  w.key("proxies");
+  write_proxies(w, report.proxies);
   w.key("timeseries");
   write_timeseries(w, report.timeseries);
   w.key("cluster");
@@ -689,6 +734,10 @@ std::string to_text(const RunReport& report) {
   out += '\n';
   append_pods(out, report.pods);
   out += '\n';
+  if (!report.proxies.empty()) {
+    append_proxies(out, report.proxies);
+    out += '\n';
+  }
   append_cold_starts(out, report.pods);
   if (!report.cluster.unlimited) {
     append_cluster(out, report.cluster);

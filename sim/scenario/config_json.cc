@@ -205,6 +205,7 @@ Ordered channel_json(const net::ChannelConfig& ch) {
                  {"min_time_between_resolutions_s", ch.min_time_between_resolutions_s},
                  {"one_way_latency_ms", ch.connection.one_way_latency_ms},
                  {"tls", ch.connection.tls},
+                 {"protocol", name_of(http_protocols(), ch.connection.http1)},
                  {"initial_max_concurrent_streams", ch.connection.initial_max_concurrent_streams},
                  {"at_stream_limit", name_of(stream_limit_behaviours(), ch.connection.at_stream_limit)}};
 }
@@ -220,7 +221,8 @@ Ordered proxy_json(const ProxyConfig& p) {
                  {"cpu_per_request_ms", p.proxy.cpu_per_request_ms},
                  {"route_timeout_ms", p.proxy.route_timeout_ms},
                  {"upstream_connection", Ordered{{"one_way_latency_ms", p.proxy.upstream_connection.one_way_latency_ms},
-                                                 {"tls", p.proxy.upstream_connection.tls}}},
+                                                 {"tls", p.proxy.upstream_connection.tls},
+                                                 {"protocol", name_of(http_protocols(), p.proxy.upstream_connection.http1)}}},
                  {"circuit_breakers", Ordered{{"max_connections", cb.max_connections},
                                               {"max_pending_requests", cb.max_pending_requests},
                                               {"max_requests", cb.max_requests},

@@ -743,8 +743,10 @@ net::ChannelConfig read_channel(ObjectReader& c) {
   conn.initial_max_concurrent_streams = static_cast<uint32_t>(
       c.integer("initial_max_concurrent_streams", 1, kMaxStreams, Presence::kOptional)
           .value_or(conn.initial_max_concurrent_streams));
+  conn.http1 = c.choice("protocol", http_protocols(), Presence::kOptional).value_or(false);
+  // An HTTP/1.1 client opens another keep-alive connection when all of its connections are busy.
   conn.at_stream_limit = c.choice("at_stream_limit", stream_limit_behaviours(), Presence::kOptional)
-                             .value_or(conn.at_stream_limit);
+                             .value_or(conn.http1 ? net::AtStreamLimit::kReportFull : conn.at_stream_limit);
   return ch;
 }
 
@@ -783,6 +785,9 @@ balance::L7ProxyConfig read_proxy(ObjectReader& p) {
   if (auto up = p.object("upstream_connection", Presence::kOptional)) {
     net::ConnectionConfig& c = proxy.upstream_connection;
     c.one_way_latency_ms = up->number("one_way_latency_ms", {0, true, 1e4, true}, Presence::kOptional).value_or(c.one_way_latency_ms);
+    // HTTP/1.1 upstream keep-alive (ingress-nginx: proxy_http_version 1.1 with an upstream keepalive
+    // pool): one request per connection at a time; the pool opens another when all are busy.
+    c.http1 = up->choice("protocol", http_protocols(), Presence::kOptional).value_or(false);
     if (const Json* tls = up->find("tls"); tls != nullptr) {
       if (tls->is_boolean()) {
         c.tls = tls->get<bool>();

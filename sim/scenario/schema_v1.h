@@ -78,6 +78,12 @@ inline const Names<net::LbPolicy>& grpc_lb_policies() {
   return names;
 }
 
+/// `protocol` of a channel or a proxy's upstream_connection: true for HTTP/1.1.
+inline const Names<bool>& http_protocols() {
+  static const Names<bool> names = {{"HTTP/2", false}, {"HTTP/1.1", true}};
+  return names;
+}
+
 inline const Names<net::AtStreamLimit>& stream_limit_behaviours() {
   static const Names<net::AtStreamLimit> names = {{"queue", net::AtStreamLimit::kQueueInTransport},
                                                   {"new_connection", net::AtStreamLimit::kReportFull}};

@@ -729,6 +729,11 @@ class World final : public traffic::RequestObserver,
   }
 
   void on_warmup_end(uint64_t) {
+    proxy_at_warmup_.clear();
+    for (const auto& proxy : proxies_) {
+      proxy_at_warmup_.push_back({proxy->received(), proxy->worker_queue_integral().area_until(warmup_),
+                                  proxy->busy_workers_integral().area_until(warmup_)});
+    }
     for (PodRuntime& p : pods_) {
       if (p.server == nullptr) continue;
       p.warmup_busy = p.server->busy().area_until(warmup_);
@@ -751,6 +756,36 @@ class World final : public traffic::RequestObserver,
       for (size_t i = 0; i < held.size(); ++i) held[i] += proxy->host_connections(static_cast<uint32_t>(i));
     }
     return held;
+  }
+
+  std::vector<report::ProxyReport> proxy_reports() const {
+    std::vector<report::ProxyReport> out;
+    const double span_s = (end_ - warmup_).seconds_f();
+    for (size_t k = 0; k < config_.proxies.size(); ++k) {
+      const ProxyConfig& p = config_.proxies[k];
+      for (int r = 0; r < p.replicas; ++r) {
+        const balance::L7Proxy& proxy = *proxies_[proxy_first_[k] + static_cast<size_t>(r)];
+        const ProxyAtWarmup at = proxy_at_warmup_.empty() ? ProxyAtWarmup{} : proxy_at_warmup_[proxy_first_[k] + static_cast<size_t>(r)];
+        report::ProxyReport rep;
+        rep.name = p.replicas == 1 ? p.name : p.name + "-" + std::to_string(r);
+        rep.upstream = p.upstream_proxy.empty() ? "service/" + p.upstream_service : "proxy/" + p.upstream_proxy;
+        rep.requests = proxy.received() - at.received;
+        rep.workers = p.proxy.workers;
+        rep.cpu_per_request_ms = p.proxy.cpu_per_request_ms;
+        if (span_s > 0) {
+          const double queue_area = proxy.worker_queue_integral().area_until(end_) - at.queue_area;
+          rep.worker_utilization = (proxy.busy_workers_integral().area_until(end_) - at.busy_area) / span_s / p.proxy.workers;
+          rep.mean_worker_queue = queue_area / span_s;
+          rep.mean_worker_wait_ms = rep.requests == 0 ? 0.0 : 1e3 * queue_area / static_cast<double>(rep.requests);
+        }
+        rep.max_worker_queue = static_cast<double>(proxy.max_waiting_for_worker());
+        rep.hop_ms = rep.mean_worker_wait_ms + p.proxy.cpu_per_request_ms + 2 * p.proxy.upstream_connection.one_way_latency_ms;
+        rep.upstream_connections_opened = proxy.upstream_connections_opened();
+        rep.failed = proxy.received() - proxy.active_requests() - proxy.answered(traffic::Outcome::kOk);
+        out.push_back(std::move(rep));
+      }
+    }
+    return out;
   }
 
   static report::ColdStartReport cold_start_report(const cluster::ColdStartBreakdown& b) {
@@ -881,6 +916,7 @@ class World final : public traffic::RequestObserver,
     for (const uint64_t n : per_server) total += n;
     const std::vector<uint64_t> connections = connections_per_pod();
     for (uint32_t i = 0; i < pods_.size(); ++i) rep.pods.push_back(pod_report(i, per_server[i], total, connections[i]));
+    rep.proxies = proxy_reports();
     std::vector<std::string> names;
     for (const PodRuntime& p : pods_) names.push_back(p.name);
     rep.timeseries = sli_.timeseries(names);
@@ -912,6 +948,11 @@ class World final : public traffic::RequestObserver,
   std::deque<ServiceWiring> services_;
   std::vector<std::unique_ptr<balance::MetricsScraper>> scrapers_;  // one per ENDPOINT_PICKER proxy
   std::vector<std::unique_ptr<balance::L7Proxy>> proxies_;
+  struct ProxyAtWarmup {
+    uint64_t received = 0;
+    double queue_area = 0.0, busy_area = 0.0;
+  };
+  std::vector<ProxyAtWarmup> proxy_at_warmup_;  // per proxy pod, taken at the end of warm-up
   std::deque<net::FixedDialer> proxy_dialers_;  // one per proxy pod (replica)
   std::vector<size_t> proxy_first_;             // per proxy config: its first replica in proxies_
   std::vector<std::unique_ptr<balance::KubeProxy>> proxy_vips_;  // ClusterIPs in front of replicated proxies

@@ -82,3 +82,32 @@ TEST_CASE("kube-mind-loophole-at-scale: the HPA scales out onto pods that no con
   CHECK(r.sli.latency_ms.p99 > 1000);
   CHECK(has_finding(r, "scaling added capacity that traffic did not use"));
 }
+
+// REST -> ingress-nginx -> Envoy (transcoding) -> gRPC pods. Envoy's two pods serve 2 x 1 worker /
+// 0.9 ms = 2222.2 requests/s; the spike sends 2400 for 20 s, so Envoy's worker queues grow by
+// (2400 - 2222.2) x 20 = 3556 requests in all, 1778 per pod, while the GPUs (3 x ~950/s) keep up. The
+// HTTP/1.1 hop from ingress-nginx opens a connection per request in flight; Envoy's HTTP/2 pools hold
+// one connection per worker per pod.
+TEST_CASE("ingress-envoy-grpc: under the spike the queue builds in Envoy's workers, not at the GPUs") {
+  const report::RunReport r = run("ingress-envoy-grpc.json", 1);
+  REQUIRE(r.proxies.size() == 3);
+  const double expected_peak = (2400.0 - 2.0 / 0.9e-3) * 20.0 / 2.0;
+  double pods_max_queue = 0;
+  for (const auto& p : r.pods) pods_max_queue = std::max(pods_max_queue, p.max_queue_depth);
+  for (const auto& x : r.proxies) {
+    INFO(x.name << ": max worker queue " << x.max_worker_queue << " (fluid estimate " << expected_peak << "), hop "
+                << x.hop_ms << " ms, upstream connections " << x.upstream_connections_opened);
+    if (x.name.rfind("envoy", 0) == 0) {
+      CHECK(std::abs(x.max_worker_queue - expected_peak) < 0.1 * expected_peak);
+      CHECK(x.upstream_connections_opened <= 3);  // 1 worker x 3 pods, HTTP/2
+    } else {
+      CHECK(x.max_worker_queue < 50);
+      CHECK(x.hop_ms == Approx(0.2 + 2 * 0.25).margin(0.05));  // CPU + round trip, little wait
+      CHECK(x.upstream_connections_opened > 1000);             // HTTP/1.1: one per request in flight
+    }
+  }
+  INFO("pods' max queue " << pods_max_queue);
+  CHECK(pods_max_queue < 50);
+  CHECK(has_finding(r, "Requests queued for a worker of proxy envoy-0"));
+  CHECK_FALSE(has_finding(r, "worker of proxy ingress-nginx"));
+}
