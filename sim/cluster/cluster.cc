@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 // Nodes, the pod lifecycle and cold-start pipeline, the endpoints controller, the Cluster Autoscaler,
-// spot interruptions and cost accounting. The scheduler is in scheduler.cc, the Deployment and
-// ReplicaSet controllers in deployment.cc.
+// spot interruptions, node failure (node lifecycle controller, taint eviction) and cost accounting.
+// The scheduler is in scheduler.cc, the Deployment and ReplicaSet controllers in deployment.cc.
 
 #include "sim/cluster/cluster.h"
 
 #include <algorithm>
+#include <climits>
 
 #include "sim/engine/check.h"
 
@@ -92,7 +93,7 @@ int32_t Cluster::pool_size(uint32_t pool) const {
 
 void Cluster::on_node_ready(uint64_t node) {
   Node& n = nodes_[node];
-  if (n.removed) return;
+  if (n.removed || n.failed) return;  // a machine lost while provisioning never registers
   n.ready = true;
   n.ready_at = sim_.now();
   request_scheduling();
@@ -126,6 +127,7 @@ void Cluster::warm_start() {
   const SimTime now = sim_.now();
   for (Pod& p : pods_) {
     if (!p.bound() || p.deletion_requested || p.endpoint_published) continue;
+    if (nodes_[index_of(p.node)].failed) continue;  // nothing runs there
     const PodSpec& s = specs_[p.spec];
     const bool told_ready = p.ready;
     sim_.cancel(p.stage_event);
@@ -266,7 +268,8 @@ void Cluster::on_ready(uint64_t pod) {
 
 void Cluster::on_endpoint_event(uint64_t pod) {
   Pod& p = pods_[pod];
-  if (p.deletion_requested) {
+  // Removal: the pod was deleted, or marked not Ready on a NotReady node (MarkPodsNotReady).
+  if (p.deletion_requested || !p.ready) {
     p.endpoint_published = false;
     p.t.endpoint_removed = sim_.now();
     notify(&PodLifecycleListener::on_endpoint_removed, p.id);
@@ -290,6 +293,22 @@ void Cluster::delete_with_grace(Pod& p, Duration grace) {
   p.grace = grace;
   sim_.cancel(p.stage_event);
   sim_.cancel(p.ready_event);
+  if (p.bound() && nodes_[index_of(p.node)].failed) {
+    // The API server sets deletionTimestamp and waits for the kubelet to confirm, which never happens
+    // while the node is unreachable: the pod stays Terminating, whatever its stage (even one that never
+    // started), with no SIGTERM and no kill. Only the endpoint goes.
+    p.ready = false;
+    p.stage = PodStage::kTerminating;
+    if (!p.endpoint_published) {
+      sim_.cancel(p.endpoint_event);
+    } else if (!sim_.is_pending(p.endpoint_event)) {  // a pending event of a published pod is a removal
+      p.endpoint_event =
+          sim_.schedule_in<&Cluster::on_endpoint_event>(config_.endpoint_publish_delay, this, index_of(p.id));
+    }
+    request_sync();
+    notify(&PodLifecycleListener::on_pod_terminating, p.id);
+    return;
+  }
   if (!p.bound() || p.t.container_started == PodTimeline::kNever) {
     // Nothing runs yet: the kubelet (or the API server, for an unbound pod) removes it at once.
     make_gone(p);
@@ -333,6 +352,7 @@ void Cluster::on_kill(uint64_t pod) { make_gone(pods_[pod]); }
 
 void Cluster::make_gone(Pod& p) {
   if (p.stage == PodStage::kGone) return;
+  SIM_CHECK(!p.bound() || !nodes_[index_of(p.node)].failed, "a pod on a failed node can never be gone");
   sim_.cancel(p.stage_event);
   sim_.cancel(p.ready_event);
   sim_.cancel(p.sigterm_event);
@@ -395,7 +415,7 @@ void Cluster::schedule_spot_interruption(NodeId id, SimTime notice_at) {
 
 void Cluster::on_spot_notice(uint64_t node) {
   Node& n = nodes_[node];
-  if (n.removed) return;
+  if (n.removed || n.failed) return;  // a lost machine gets no notice
   ++stats_.spot_interruptions;
   n.cordoned = true;
   const Duration notice = config_.pools[n.pool].spot_notice;
@@ -409,13 +429,168 @@ void Cluster::on_spot_notice(uint64_t node) {
 
 void Cluster::on_node_removed(uint64_t node) {
   Node& n = nodes_[node];
-  if (n.removed) return;
+  if (n.removed || n.failed) return;  // a failed node and its Terminating pods stay (see node failure)
   const std::vector<PodId> on_node = n.pods;
   for (PodId id : on_node) make_gone(pods_[index_of(id)]);
   n.removed = true;
   n.ready = false;
   n.removed_at = sim_.now();
   request_scheduling();
+}
+
+// --- node failure ---------------------------------------------------------------------------------
+// A machine loses power (fail_node). What Kubernetes does, and what is modelled:
+// - At the failure instant F the kubelet stops and every process on the node is gone without a word:
+//   listeners hear on_pod_unreachable and pods make no further progress (a pod never becomes Ready on a
+//   failed node). The API still shows the node and its pods Ready: the scheduler keeps binding pods to
+//   it (they never start: bind() in scheduler.cc), ReplicaSets count its pods, endpoints stay.
+// - The node lifecycle controller (pkg/controller/nodelifecycle, monitorNodeHealth) runs every
+//   node_monitor_period; tryUpdateNodeHealth sets Ready=Unknown when nc.now().After(probeTimestamp +
+//   node_monitor_grace_period), probeTimestamp being the controller's own clock at the last pass that
+//   saw a fresh heartbeat. Modelled: passes at k * node_monitor_period (k >= 1) from t = 0, heartbeats
+//   treated as continuous (the kubelet's 10 s lease renewal is not modelled), a pass at F itself still
+//   sees the heartbeat. So with L = the last pass at or before F, the node is NotReady at the first pass
+//   strictly after L + grace (F = 100 s, 5 s / 50 s: L = 100, NotReady at 155 s).
+// - At that pass (N): the Ready->Unknown transition calls MarkPodsNotReady (pods not Ready: the endpoints
+//   controller removes their endpoints endpoint_publish_delay later; a publication still pending is
+//   dropped); doNoScheduleTaintingPass adds unreachable:NoSchedule at once (the scheduler stops placing
+//   pods there; the Cluster Autoscaler stops counting it); unreachable:NoExecute is added by the zone's
+//   NoExecute tainter, a RateLimitedTimedQueue with --node-eviction-rate (0.1/s) and burst 1: in a zone
+//   the first node is tainted at N, each further one 1/rate after the previous (in node id order).
+// - Taint eviction (pkg/controller/tainteviction, processPodOnNode, getMinTolerationTime): a pod whose
+//   tolerations match the taint is deleted the smallest tolerationSeconds after the taint (none set:
+//   never); without a toleration for it the pod is deleted at once. Every pod without its own toleration
+//   for unreachable:NoExecute (key unreachable or empty, effect NoExecute or empty) got one with
+//   default_unreachable_toleration from the DefaultTolerationSeconds admission plugin. A pod bound to the
+//   node after the taint is timed from its binding.
+// - A deleted pod on the failed node stays Terminating (delete_with_grace): no SIGTERM, never gone, its
+//   resources held; its ReplicaSet no longer counts it (FilterActivePods skips pods with a
+//   deletionTimestamp), so a replacement is created at eviction and scheduled on the other nodes.
+// Not modelled: the zone disruption modes (a zone with > 2 and >= 55 % NotReady nodes is tainted at
+// --secondary-node-eviction-rate, 0 in clusters of <= 50 nodes; with every zone fully disrupted no node
+// is tainted), PodGC of pods on a deleted Node, recovery of a failed node, the CA's unready-node health
+// checks (--max-total-unready-percentage). A failed node stays in its pool's size and keeps accruing
+// cost. PodTopologySpread keeps counting the dead zone as a domain (nodeTaintsPolicy Ignore), so
+// DoNotSchedule constraints may keep replacements Pending, as in Kubernetes.
+
+void Cluster::fail_node(NodeId id) {
+  Node& n = nodes_[index_of(id)];
+  if (n.failed || n.removed) return;
+  const SimTime now = sim_.now();
+  n.failed = true;
+  n.failed_at = now;
+  ++stats_.nodes_failed;
+  if (n.ready_at == PodTimeline::kNever) return;  // never registered: no pod, nothing to detect
+  for (PodId pid : n.pods) {
+    Pod& p = pods_[index_of(pid)];
+    sim_.cancel(p.stage_event);
+    sim_.cancel(p.ready_event);
+    sim_.cancel(p.sigterm_event);
+    sim_.cancel(p.kill_event);
+    // endpoint_event stays: the endpoints controller does not know yet.
+  }
+  const int64_t period = config_.node_monitor_period.ns;
+  SIM_CHECK(period > 0, "node monitor period must be positive");
+  const int64_t last_seen = now.ns / period * period;
+  const int64_t k = (last_seen + config_.node_monitor_grace_period.ns) / period + 1;  // strictly after
+  sim_.schedule_at<&Cluster::on_node_not_ready>(SimTime{k * period}, this, index_of(id));
+  const std::vector<PodId> on_node = n.pods;  // a listener may delete pods
+  for (PodId pid : on_node) notify(&PodLifecycleListener::on_pod_unreachable, pid);
+}
+
+void Cluster::fail_zone(const std::string& zone) {
+  for (uint32_t i = 0; i < nodes_.size(); ++i) {
+    if (config_.pools[nodes_[i].pool].zone == zone && !nodes_[i].removed) fail_node(NodeId{i});
+  }
+}
+
+NodeId Cluster::node_of_pool(const std::string& pool, int32_t index) const {
+  for (uint32_t k = 0; k < config_.pools.size(); ++k) {
+    if (config_.pools[k].name != pool) continue;
+    if (index < 0 || static_cast<size_t>(index) >= pool_nodes_[k].size()) return kNoNode;
+    return NodeId{pool_nodes_[k][static_cast<size_t>(index)]};
+  }
+  return kNoNode;
+}
+
+void Cluster::on_node_not_ready(uint64_t node) {
+  Node& n = nodes_[node];
+  const SimTime now = sim_.now();
+  n.not_ready = true;
+  n.not_ready_at = now;
+  n.taints.push_back(Taint{kUnreachableTaintKey, "", TaintEffect::kNoSchedule});
+  for (PodId pid : n.pods) {
+    Pod& p = pods_[index_of(pid)];
+    if (!p.ready) continue;  // not Ready yet, or terminating (its endpoint is handled by the deletion)
+    p.ready = false;
+    if (p.endpoint_published) {
+      p.endpoint_event =
+          sim_.schedule_in<&Cluster::on_endpoint_event>(config_.endpoint_publish_delay, this, index_of(pid));
+    } else {
+      sim_.cancel(p.endpoint_event);  // Ready but not yet published: never published
+    }
+  }
+  request_sync();
+  request_scheduling();  // a pod nominated to this node may now preempt elsewhere
+  // The zone's NoExecute tainter: token bucket, rate node_eviction_rate_per_s, burst 1.
+  if (config_.node_eviction_rate_per_s <= 0.0) return;
+  const Duration interval = Duration::from_seconds(1.0 / config_.node_eviction_rate_per_s);
+  const std::string& zone = config_.pools[n.pool].zone;
+  auto it = std::find_if(zone_next_taint_.begin(), zone_next_taint_.end(),
+                         [&zone](const auto& e) { return e.first == zone; });
+  if (it == zone_next_taint_.end()) {
+    zone_next_taint_.emplace_back(zone, now);
+    it = zone_next_taint_.end() - 1;
+  }
+  const SimTime at = std::max(now, it->second);
+  it->second = at + interval;
+  sim_.schedule_at<&Cluster::on_node_no_execute_taint>(at, this, node);
+}
+
+void Cluster::on_node_no_execute_taint(uint64_t node) {
+  Node& n = nodes_[node];
+  n.no_execute_tainted_at = sim_.now();
+  n.taints.push_back(Taint{kUnreachableTaintKey, "", TaintEffect::kNoExecute});
+  const std::vector<PodId> on_node = n.pods;
+  for (PodId pid : on_node) schedule_taint_eviction(pods_[index_of(pid)]);
+}
+
+void Cluster::schedule_taint_eviction(Pod& p) {
+  if (p.deletion_requested) return;  // already terminating: deleting again changes nothing
+  const Taint taint{kUnreachableTaintKey, "", TaintEffect::kNoExecute};
+  bool has_own = false;  // DefaultTolerationSeconds adds its toleration only without one of these
+  bool tolerated = false;
+  int64_t wait_ns = INT64_MAX;  // INT64_MAX: tolerated for ever
+  for (const Toleration& t : specs_[p.spec].tolerations) {
+    if ((t.key == kUnreachableTaintKey || t.key.empty()) && (t.any_effect || t.effect == TaintEffect::kNoExecute)) {
+      has_own = true;
+    }
+    if (!tolerates(t, taint)) continue;
+    tolerated = true;
+    if (t.toleration_seconds >= 0) wait_ns = std::min(wait_ns, Duration::seconds(t.toleration_seconds).ns);
+  }
+  if (!has_own) {
+    tolerated = true;
+    wait_ns = std::min(wait_ns, std::max<int64_t>(0, config_.default_unreachable_toleration.ns));
+  }
+  if (!tolerated) wait_ns = 0;
+  if (wait_ns == INT64_MAX) return;
+  sim_.schedule_in<&Cluster::on_taint_eviction>(Duration{wait_ns}, this, index_of(p.id));
+}
+
+void Cluster::on_taint_eviction(uint64_t pod) {
+  Pod& p = pods_[pod];
+  if (p.deletion_requested || p.stage == PodStage::kGone) return;
+  ++stats_.pods_evicted_unreachable;
+  delete_with_grace(p, specs_[p.spec].termination_grace_period);
+}
+
+void Cluster::unreachable_bound(Pod& p) {
+  // Bound to a failed node: the kubelet never admits it. The taint eviction controller times a pod
+  // bound to an already NoExecute-tainted node from its binding.
+  const Node& n = nodes_[index_of(p.node)];
+  if (n.no_execute_tainted_at != PodTimeline::kNever) schedule_taint_eviction(p);
+  notify(&PodLifecycleListener::on_pod_unreachable, p.id);
 }
 
 // --- Cluster Autoscaler ---------------------------------------------------------------------------
@@ -466,7 +641,9 @@ void Cluster::on_autoscaler_scan(uint64_t) {
   std::vector<std::pair<uint32_t, Resources>> existing;  // node, free
   std::vector<std::pair<uint32_t, Resources>> upcoming;
   for (const Node& n : nodes_) {
-    if (n.removed || n.cordoned) continue;
+    // A NotReady node is not capacity; a machine lost while provisioning will never come (simplified:
+    // CA would wait for --max-node-provision-time).
+    if (n.removed || n.cordoned || n.not_ready || (n.failed && !n.ready)) continue;
     Resources free = n.allocatable;
     free -= n.used;
     (n.ready ? existing : upcoming).emplace_back(index_of(n.id), free);
@@ -550,7 +727,7 @@ bool Cluster::pods_movable(const Node& n, std::vector<Resources>& free, const st
     bool placed = false;
     for (const Node& m : nodes_) {
       const uint32_t mi = index_of(m.id);
-      if (m.id == n.id || !m.ready || m.cordoned || m.removed || leaving[mi]) continue;
+      if (m.id == n.id || !m.ready || m.cordoned || m.removed || m.not_ready || leaving[mi]) continue;
       if (!static_fit(s, m) || !s.requests.fits_in(trial[mi])) continue;
       trial[mi] -= s.requests;
       placed = true;
@@ -578,7 +755,10 @@ bool Cluster::scale_down() {
   bool any = false;
   for (Node& n : nodes_) {
     bool candidate = false;
-    if (n.ready && !n.removed && !n.cordoned && staying[n.pool] > config_.pools[n.pool].min_nodes) {
+    // A failed node is never a scale-down candidate (it could not be drained; CA leaves unready nodes
+    // to their cloud provider). Simplified: also not before it is found NotReady.
+    if (n.ready && !n.removed && !n.cordoned && !n.failed &&
+        staying[n.pool] > config_.pools[n.pool].min_nodes) {
       const bool gpu = n.allocatable.gpus > 0;
       const double utilization =
           gpu ? ratio(n.used.gpus, n.allocatable.gpus)

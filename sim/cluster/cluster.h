@@ -24,6 +24,17 @@
 // whichever is first. A pod whose container never started is gone at once. Resources are held until
 // gone.
 //
+// Node failure (fail_node, fail_zone: the machine loses power; rules in cluster.cc, "node failure"):
+//   at the failure instant (F) every pod bound to the node is unreachable (on_pod_unreachable: no RST,
+//   no GOAWAY, no SIGTERM) and makes no further progress; the node still looks Ready, so the scheduler
+//   may bind new pods to it (they never start). At the first node-monitor tick after the last observed
+//   heartbeat + node_monitor_grace_period (N) the node is Ready=Unknown: its pods are marked not Ready
+//   (endpoints removed endpoint_publish_delay later) and it is tainted unreachable:NoSchedule; the
+//   unreachable:NoExecute taint follows (rate-limited per zone), and each pod is deleted when its
+//   toleration runs out (default 300 s). Such pods stay Terminating for ever (the kubelet that would
+//   confirm them gone is dead): on_pod_sigterm and on_pod_gone never fire for a pod on a failed node.
+//   Their ReplicaSet no longer counts them, so replacements are created at eviction.
+//
 // The rules and simplifications of each part are written where it is implemented: scheduler
 // (scheduler.cc, top), Cluster Autoscaler scale-up and scale-down (cluster.cc), Deployment and
 // ReplicaSet controllers (deployment.cc, top).
@@ -105,10 +116,15 @@ struct Node {
   bool cordoned = false;       // spot notice received, or drained by the Cluster Autoscaler
   bool draining = false;       // Cluster Autoscaler scale-down: removed once its last pod is gone
   bool removed = false;
+  bool failed = false;         // fail_node: the machine is gone (kubelet and every process on it)
+  bool not_ready = false;      // node lifecycle controller set Ready=Unknown and tainted it unreachable
   SimTime unneeded_since = SimTime::max();  // Cluster Autoscaler scale-down candidate since
   SimTime requested_at{};      // VM billed from here
   SimTime ready_at = PodTimeline::kNever;
   SimTime removed_at = PodTimeline::kNever;
+  SimTime failed_at = PodTimeline::kNever;
+  SimTime not_ready_at = PodTimeline::kNever;         // Ready=Unknown, unreachable:NoSchedule taint
+  SimTime no_execute_tainted_at = PodTimeline::kNever;  // unreachable:NoExecute taint
   SimTime pull_busy_until{};   // serialised image puller
   std::vector<std::pair<std::string, SimTime>> images;  // image -> present from (sorted by name)
 
@@ -155,6 +171,11 @@ class PodLifecycleListener {
   virtual void on_endpoint_removed(PodId) {}      // balancers should stop sending new work
   virtual void on_pod_sigterm(PodId) {}           // the app starts draining
   virtual void on_pod_gone(PodId) {}              // process killed / exited: connections reset
+  /// Its node failed (at the failure instant; or at binding, for a pod bound to a failed node before
+  /// the node was found NotReady). The process, if any, is black-holed: it neither answers nor resets
+  /// connections. on_pod_sigterm and on_pod_gone never follow; on_endpoint_removed and
+  /// on_pod_terminating do, when the node lifecycle controller acts.
+  virtual void on_pod_unreachable(PodId) {}
 };
 
 struct DeploymentStatus {
@@ -179,6 +200,8 @@ struct ClusterStats {
   uint64_t nodes_provisioned = 0;  // by the CA
   uint64_t spot_interruptions = 0;
   uint64_t nodes_scaled_down = 0;  // removed by the CA
+  uint64_t nodes_failed = 0;       // fail_node / fail_zone
+  uint64_t pods_evicted_unreachable = 0;  // deleted by taint eviction (unreachable:NoExecute)
 };
 
 class Cluster {
@@ -201,6 +224,15 @@ class Cluster {
   /// period of min(their own, the pool's spot_notice); at notice_at + spot_notice the node is gone and
   /// any pod still on it is killed.
   void schedule_spot_interruption(NodeId id, SimTime notice_at);
+  /// Node failure fault, effective now: the machine loses power (see the top of this file). No-op for
+  /// a node already failed or removed. A node still provisioning never turns Ready.
+  void fail_node(NodeId id);
+  /// fail_node for every node (not removed) whose pool is in `zone`, in node id order. No-op when the
+  /// zone has no node.
+  void fail_zone(const std::string& zone);
+  /// The `index`-th node added to the pool named `pool` (0-based, in the order the pool's nodes were
+  /// added, removed ones included: the addressing spot interruptions use); kNoNode if there is none.
+  NodeId node_of_pool(const std::string& pool, int32_t index) const;
 
   // --- pods ---------------------------------------------------------------------------------------
   /// A bare pod (no controller).
@@ -270,6 +302,11 @@ class Cluster {
   void on_node_ready(uint64_t node);
   void on_spot_notice(uint64_t node);
   void on_node_removed(uint64_t node);
+  void on_node_not_ready(uint64_t node);
+  void on_node_no_execute_taint(uint64_t node);
+  void on_taint_eviction(uint64_t pod);
+  void schedule_taint_eviction(Pod& p);
+  void unreachable_bound(Pod& p);  // p was just bound to a failed node
   void on_autoscaler_scan(uint64_t);
   void on_sync(uint64_t);
   void schedule_scan();
@@ -316,6 +353,8 @@ class Cluster {
   std::vector<Node> templates_;                    // one template node per pool (CA simulation)
   bool scan_scheduled_ = false;
   SimTime last_scale_up_ = SimTime::max();
+  /// Per zone: when its NoExecute tainter's token bucket next has a token (node lifecycle controller).
+  std::vector<std::pair<std::string, SimTime>> zone_next_taint_;
   std::vector<uint32_t> nominated_;  // pending pods with a nominated node (rebuilt each scheduling pass)
   uint64_t next_seq_ = 0;
   bool scheduling_requested_ = false;

@@ -84,7 +84,14 @@ struct Toleration {
   std::string value;
   bool any_effect = true;
   TaintEffect effect = TaintEffect::kNoSchedule;
+  /// tolerationSeconds (NoExecute taints only): how long the pod stays bound after a tolerated
+  /// NoExecute taint appears; negative = unset (tolerated for ever); 0 = evicted at once.
+  int64_t toleration_seconds = -1;
 };
+
+/// Taint the node lifecycle controller puts on a node whose Ready condition is Unknown (no heartbeat),
+/// with effects NoSchedule and NoExecute (k8s.io/api/core/v1 TaintNodeUnreachable).
+inline constexpr const char* kUnreachableTaintKey = "node.kubernetes.io/unreachable";
 
 /// One matchExpressions entry of a required node affinity term.
 struct NodeSelectorRequirement {
@@ -202,6 +209,20 @@ struct ClusterConfig {
   /// minSyncPeriod belongs to the balancer.
   Duration endpoint_publish_delay = Duration::milliseconds(100);
   bool serialize_image_pulls = true;  // KubeletConfiguration serializeImagePulls default true
+
+  // Node failure (Cluster::fail_node): the node lifecycle controller in kube-controller-manager
+  // (pkg/controller/nodelifecycle) and the DefaultTolerationSeconds admission plugin.
+  /// --node-monitor-period 5s: how often the controller checks node heartbeats.
+  Duration node_monitor_period = Duration::seconds(5);
+  /// --node-monitor-grace-period: no heartbeat for longer than this -> Ready=Unknown. 50s since
+  /// Kubernetes v1.32 (kubernetes/kubernetes#126287, "increased to 50s (earlier 40s)"); 40s before.
+  Duration node_monitor_grace_period = Duration::seconds(50);
+  /// --node-eviction-rate 0.1: nodes per second per zone that get the unreachable:NoExecute taint
+  /// (token bucket, burst 1: scheduler.EvictionRateLimiterBurst).
+  double node_eviction_rate_per_s = 0.1;
+  /// kube-apiserver --default-unreachable-toleration-seconds 300: tolerationSeconds of the
+  /// unreachable:NoExecute toleration added to every pod without one (DefaultTolerationSeconds plugin).
+  Duration default_unreachable_toleration = Duration::seconds(300);
 };
 
 /// An int-or-percent field (apps/v1 RollingUpdateDeployment).

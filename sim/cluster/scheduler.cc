@@ -10,6 +10,9 @@
 // requests of bound, not-gone pods (terminating pods hold their resources) minus those of pods nominated
 // to the node with priority >= ours (NodeResourcesFit + the nominated-pods rule of the framework);
 // topology spread with DoNotSchedule (PodTopologySpread filter, below).
+// A failed node (Cluster::fail_node) still passes until the node lifecycle controller finds it NotReady
+// and taints it node.kubernetes.io/unreachable:NoSchedule (TaintToleration then rejects it, unless the
+// pod tolerates that taint); a pod bound to it before is never admitted by the dead kubelet.
 // Score: NodeResourcesFit alone, cpu and memory weight 1 each, integer arithmetic as in
 // pkg/scheduler/framework/plugins/noderesources: LeastAllocated (default) (alloc - req) * 100 / alloc,
 // MostAllocated req * 100 / alloc, averaged. Tie: the lowest node index (kube-scheduler picks a random
@@ -152,6 +155,10 @@ void Cluster::bind(Pod& p, Node& n) {
   n.pods.push_back(p.id);
   p.t.bound = sim_.now();
   p.stage = PodStage::kAdmitting;
+  if (n.failed) {
+    unreachable_bound(p);
+    return;
+  }
   p.stage_event = sim_.schedule_in<&Cluster::on_admitted>(config_.scheduling_latency, this, index_of(p.id));
 }
 
@@ -173,7 +180,9 @@ void Cluster::schedule_pending() {
     const PodSpec& spec = specs_[p.spec];
     if (p.nominated != kNoNode) {
       const Node& nn = nodes_[index_of(p.nominated)];
-      if (nn.removed || nn.cordoned) p.nominated = kNoNode;
+      // A tainted (NotReady) nominated node is UnschedulableAndUnresolvable: the pod may preempt again
+      // elsewhere (PodEligibleToPreemptOthers), instead of waiting for victims that never go.
+      if (nn.removed || nn.cordoned || nn.not_ready) p.nominated = kNoNode;
     }
     int64_t best_score = -1;
     Node* best = nullptr;
