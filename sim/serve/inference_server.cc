@@ -43,6 +43,9 @@ InferenceServer::InferenceServer(engine::Simulator& sim, engine::RngStream servi
                         ? lognormal_for(config.latency.empty() ? config.service_time.mean_ms : 1.0,
                                         config.service_time.cv)
                         : boost::random::lognormal_distribution<double>()),
+      lognormal_factor_(config.service_time.distribution == ServiceDistribution::kLognormal
+                            ? lognormal_for(1.0, config.service_time.cv)
+                            : boost::random::lognormal_distribution<double>()),
       in_batch_(static_cast<size_t>(config.instances) * static_cast<size_t>(effective_max_batch(config))),
       batch_size_(static_cast<size_t>(config.instances), 0),
       free_instances_(static_cast<size_t>((config.instances + 63) / 64), ~uint64_t{0}),
@@ -62,6 +65,20 @@ InferenceServer::InferenceServer(engine::Simulator& sim, engine::RngStream servi
     for (int b = 1; b <= max_batch_; ++b) {
       curve_ms_[static_cast<size_t>(b)] = config_.latency.mean_ms(b);
       curve_time_[static_cast<size_t>(b)] = config_.latency.duration(b);
+    }
+  }
+  if (config_.degraded) {
+    const DegradedTierConfig& d = *config_.degraded;
+    SIM_ASSERT(!d.latency.empty(), "the degraded tier needs a latency curve");
+    has_degraded_ = true;
+    degrade_above_ = d.queue_depth_above;
+    restore_below_ = d.restore_below < 0 ? d.queue_depth_above : d.restore_below;
+    SIM_ASSERT(degrade_above_ >= 0 && restore_below_ <= degrade_above_, "restore_below in [0, queue_depth_above]");
+    degraded_ms_.resize(static_cast<size_t>(max_batch_) + 1, 0.0);
+    degraded_time_.resize(static_cast<size_t>(max_batch_) + 1);
+    for (int b = 1; b <= max_batch_; ++b) {
+      degraded_ms_[static_cast<size_t>(b)] = d.latency.mean_ms(b);
+      degraded_time_[static_cast<size_t>(b)] = d.latency.duration(b);
     }
   }
   done_.reserve(static_cast<size_t>(max_batch_));
@@ -90,6 +107,29 @@ engine::Duration InferenceServer::batch_time(int size) {
       return engine::Duration::from_milliseconds(curve_ms_[b] * exponential_ms_(service_rng_.engine()));
     case ServiceDistribution::kLognormal:
       return engine::Duration::from_milliseconds(curve_ms_[b] * lognormal_ms_(service_rng_.engine()));
+  }
+  return engine::Duration{};
+}
+
+bool InferenceServer::degrade_batch(int64_t waiting) {
+  // Without hysteresis (restore_below_ == degrade_above_) both branches reduce to waiting > above.
+  if (degraded_now_) {
+    if (waiting <= restore_below_) degraded_now_ = false;
+  } else if (waiting > degrade_above_) {
+    degraded_now_ = true;
+  }
+  return degraded_now_;
+}
+
+engine::Duration InferenceServer::degraded_batch_time(int size) {
+  const auto b = static_cast<size_t>(size);
+  switch (config_.service_time.distribution) {
+    case ServiceDistribution::kDeterministic:
+      return degraded_time_[b];
+    case ServiceDistribution::kExponential:
+      return engine::Duration::from_milliseconds(degraded_ms_[b] * exponential_factor_(service_rng_.engine()));
+    case ServiceDistribution::kLognormal:
+      return engine::Duration::from_milliseconds(degraded_ms_[b] * lognormal_factor_(service_rng_.engine()));
   }
   return engine::Duration{};
 }
@@ -160,6 +200,7 @@ void InferenceServer::start_batch(int size) {
   free_instances_[word] &= free_instances_[word] - 1;  // clear that (lowest set) bit
   const size_t base = static_cast<size_t>(instance) * static_cast<size_t>(max_batch_);
   const engine::SimTime now = sim_.now();
+  const bool degraded = has_degraded_ && degrade_batch(waiting_.level());  // counted before the batch leaves
   for (int k = 0; k < size; ++k) {
     const traffic::RequestId id = queue_.pop_front();
     requests_[id].started_at = now;
@@ -172,8 +213,12 @@ void InferenceServer::start_batch(int size) {
   ++batches_;
   batched_ += static_cast<uint64_t>(size);
   ++batch_size_counts_[static_cast<size_t>(size)];
-  batch_event_[static_cast<size_t>(instance)] =
-      sim_.schedule_in<&InferenceServer::on_batch_done>(batch_time(size), this, static_cast<uint64_t>(instance));
+  if (degraded) {
+    ++degraded_batches_;
+    degraded_requests_ += static_cast<uint64_t>(size);
+  }
+  batch_event_[static_cast<size_t>(instance)] = sim_.schedule_in<&InferenceServer::on_batch_done>(
+      degraded ? degraded_batch_time(size) : batch_time(size), this, static_cast<uint64_t>(instance));
 }
 
 void InferenceServer::on_batch_done(uint64_t instance) {

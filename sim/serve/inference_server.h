@@ -18,6 +18,16 @@
 // Batch time: with a latency curve, a batch of b takes L(b) (LatencyCurve) times a factor of mean 1
 // drawn from service_time's distribution (deterministic 1, exponential, lognormal with cv); without a
 // curve, every batch takes a draw of service_time (mean_ms), as in the foundation.
+// Quality tiers (optional, `degraded`): a platform policy, not a Triton feature (Triton has no default
+// for it; its ModelQueuePolicy only rejects or delays). Under pressure the platform serves a cheaper
+// models/ profile (e.g. a smaller model): when a batch forms while more than queue_depth_above requests
+// wait (counted at that instant, before the batch leaves the queue, so the batch's own requests count),
+// that batch executes on the degraded tier's curve L_d(b) instead of L(b). Hysteresis: once degraded,
+// batches stay degraded until one forms with waiting <= restore_below (default queue_depth_above: no
+// hysteresis, each batch decides alone). The tier is decided only when a batch forms; a batch keeps the
+// tier it started on. L_d(b) takes the same factor of mean 1 from service_time's distribution as L(b),
+// one draw per batch on the same stream whichever the tier (a server whose threshold is never crossed
+// draws, and answers, exactly as one without tiers).
 // CPU and memory: see resources.h; the server charges its CpuUsage per request as it receives and
 // answers it.
 // Units: times in simulated ns, configured in ms or us as named.
@@ -25,6 +35,7 @@
 #include <boost/random/exponential_distribution.hpp>
 #include <boost/random/lognormal_distribution.hpp>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,6 +65,15 @@ struct DynamicBatchingConfig {
   int64_t max_queue_delay_us = 0;          // max_queue_delay_microseconds, Triton default 0 (never wait)
 };
 
+/// A cheaper profile the platform falls back to while the queue is long (platform policy; see above).
+struct DegradedTierConfig {
+  std::string model;               // name of the models/ profile of the degraded tier; empty if given directly
+  LatencyCurve latency;            // L_d(b); not empty
+  int64_t queue_depth_above = 0;   // degrade a batch formed while more than this many requests wait (>= 0)
+  int64_t restore_below = -1;      // once degraded, restore when waiting <= this; -1: = queue_depth_above.
+                                   // In [0, queue_depth_above]; 0 never restores (a batch sees >= 1 waiting)
+};
+
 struct InferenceServerConfig {
   std::string model;           // name of the models/ profile the numbers came from; empty if given directly
   int instances = 1;           // parallel model instances (Triton instance_group count)
@@ -65,6 +85,7 @@ struct InferenceServerConfig {
   LatencyCurve latency;        // empty: every batch takes a draw of service_time
   CpuConfig cpu;
   MemoryConfig memory;
+  std::optional<DegradedTierConfig> degraded;  // none: every batch on `latency` / service_time
 };
 
 class InferenceServer final : public ModelServer {
@@ -103,6 +124,11 @@ class InferenceServer final : public ModelServer {
   uint64_t batched_requests() const override { return batched_; }
   /// Batches executed of size b, for b in [0, max_batch()] (index 0 unused).
   std::vector<uint64_t> batch_size_counts() const override { return batch_size_counts_; }
+  /// Batches started on the degraded tier, and the requests they carried (0 without a degraded tier).
+  uint64_t degraded_batches() const { return degraded_batches_; }
+  uint64_t degraded_requests() const { return degraded_requests_; }
+  /// Whether the last batch formed was degraded (the state hysteresis carries to the next one).
+  bool degraded_now() const { return degraded_now_; }
 
   /// container_cpu_usage_seconds_total at now.
   double cpu_usage_seconds() const override { return cpu_.usage_seconds(sim_.now()); }
@@ -124,6 +150,9 @@ class InferenceServer final : public ModelServer {
   void answer(traffic::RequestId id, traffic::Outcome outcome);
   int batch_size_for(int64_t queued) const;
   engine::Duration batch_time(int size);
+  /// Decides the tier of a batch forming now, from the requests waiting before it leaves the queue.
+  bool degrade_batch(int64_t waiting);
+  engine::Duration degraded_batch_time(int size);
   engine::Duration sample_service_time();
 
   engine::Simulator& sim_;
@@ -140,7 +169,15 @@ class InferenceServer final : public ModelServer {
   std::vector<engine::Duration> curve_time_;  // the same, rounded to ns once
   boost::random::exponential_distribution<double> exponential_ms_;
   boost::random::lognormal_distribution<double> lognormal_ms_;
+  // The degraded tier's factor of mean 1 (exponential rate 1, lognormal mean 1 with the same cv).
+  boost::random::exponential_distribution<double> exponential_factor_;
   boost::random::lognormal_distribution<double> lognormal_factor_;
+  bool has_degraded_ = false;
+  int64_t degrade_above_ = 0;
+  int64_t restore_below_ = 0;
+  std::vector<double> degraded_ms_;              // L_d(b) in ms for b in [0, max_batch_]
+  std::vector<engine::Duration> degraded_time_;  // the same, rounded to ns once
+  bool degraded_now_ = false;
   engine::Fifo<traffic::RequestId> queue_;
   std::vector<traffic::RequestId> in_batch_;  // instance i's batch at [i * max_batch_, i * max_batch_ + size)
   std::vector<int> batch_size_;               // per instance; 0 = free
@@ -164,6 +201,8 @@ class InferenceServer final : public ModelServer {
   uint64_t batches_ = 0;
   uint64_t batched_ = 0;  // requests carried by the batches started
   std::vector<uint64_t> batch_size_counts_;
+  uint64_t degraded_batches_ = 0;
+  uint64_t degraded_requests_ = 0;
 };
 
 }  // namespace kubemind::serve
