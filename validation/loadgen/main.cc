@@ -11,6 +11,9 @@
 // p99,p999,max}, sli.throughput_rps, pods[].{name,requests,share}. Measured calls: sent in
 // [--warmup-s, --duration-s) and answered; percentiles interpolate linearly between order statistics.
 // After --duration-s no new call is sent; calls in flight get --drain-s to finish.
+// --start-file FILE: at the run start (t = 0 of send_s), FILE gets that instant as CLOCK_MONOTONIC
+// seconds (steady_clock on Linux), so another process can act at a time relative to the load
+// (local/endpoints_controller.py's scale-out at t = 20 s). Written to FILE.tmp, then renamed.
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
@@ -49,6 +52,7 @@ struct Options {
   std::string csv;
   std::string summary;
   std::string name = "loadgen";
+  std::string start_file;
   uint32_t tokens = 0;  // > 0: call Generate for this many tokens instead of Infer
 };
 
@@ -56,7 +60,8 @@ struct Options {
   std::fprintf(stderr,
                "kmval_loadgen: %s\nusage: kmval_loadgen --target HOST:PORT [--channels C] [--streams S]\n"
                "  [--think-ms X] | [--rate-rps R --seed N]  [--duration-s X] [--warmup-s X] [--drain-s X]\n"
-               "  [--csv FILE] [--summary FILE.json] [--name NAME] [--tokens N (Generate, N tokens per call)]\n",
+               "  [--csv FILE] [--summary FILE.json] [--name NAME] [--tokens N (Generate, N tokens per call)]\n"
+               "  [--start-file FILE (CLOCK_MONOTONIC seconds of t = 0)]\n",
                msg);
   std::exit(2);
 }
@@ -79,6 +84,7 @@ Options parse(int argc, char** argv) {
     else if (a == "--csv") o.csv = v;
     else if (a == "--summary") o.summary = v;
     else if (a == "--name") o.name = v;
+    else if (a == "--start-file") o.start_file = v;
     else if (a == "--tokens") o.tokens = static_cast<uint32_t>(std::stoul(v));
     else usage(("unknown option " + a).c_str());
   }
@@ -128,6 +134,7 @@ class Run {
   void go() {
     start_ = Clock::now();
     end_ = start_ + std::chrono::nanoseconds(static_cast<int64_t>(o_.duration_s * 1e9));
+    if (!o_.start_file.empty()) write_start_file();
     if (o_.rate_rps > 0) {
       open_loop();
     } else {
@@ -139,6 +146,21 @@ class Run {
                         [this] { return outstanding_ == 0; });
     if (outstanding_ != 0) {
       std::fprintf(stderr, "kmval_loadgen: %lld calls still in flight after the drain\n", static_cast<long long>(outstanding_));
+    }
+  }
+
+  /// t = 0 as CLOCK_MONOTONIC seconds (libstdc++'s steady_clock), renamed into place whole.
+  void write_start_file() const {
+    const double t0 = std::chrono::duration<double>(start_.time_since_epoch()).count();
+    const std::string tmp = o_.start_file + ".tmp";
+    {
+      std::ofstream f(tmp);
+      char text[64];
+      std::snprintf(text, sizeof(text), "%.9f\n", t0);
+      f << text;
+    }
+    if (std::rename(tmp.c_str(), o_.start_file.c_str()) != 0) {
+      std::fprintf(stderr, "kmval_loadgen: cannot write %s\n", o_.start_file.c_str());
     }
   }
 
