@@ -72,7 +72,7 @@ class Scenario:
 def load(path_or_dict, *, base_dir=".", models_dir=""):
     """Loads and validates a scenario: a file path (str or os.PathLike), a dict, or a Scenario.
 
-    ``base_dir`` stands for a dict's folder when looking for ``models/`` (``base_dir/../models``,
+    ``base_dir`` stands for a dict's folder when looking for ``models/`` (``base_dir/../models``, ``base_dir/../../models``,
     ``base_dir/models``, then the installed data folder); ``models_dir`` names that folder outright.
     Raises :class:`ScenarioError` (a ValueError) listing every problem as (pointer, expected, got).
 

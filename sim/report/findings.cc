@@ -305,6 +305,78 @@ void proxy_bottleneck(const RunReport& r, std::vector<Finding>& out) {
   }
 }
 
+/// Requests answered by a cheaper quality tier (server.degraded) because queues were long.
+void degraded_quality(const RunReport& r, std::vector<Finding>& out) {
+  uint64_t degraded = 0;
+  std::vector<std::string> pods;
+  for (const PodReport& p : r.pods) {
+    degraded += p.degraded_requests;
+    if (p.degraded_requests > 0) pods.push_back(p.name);
+  }
+  if (degraded == 0) return;
+  const double served = static_cast<double>(r.sli.requests.completed);
+  Finding f{"quality-degraded", "warning", "", {}};
+  f.text = fmt::format(
+      "{} requests were answered by the cheaper quality tier on {} pods (about {} of the requests completed): their "
+      "queues passed the tier's threshold, so latency held at the cost of answer quality.",
+      degraded, pods.size(), percent(served > 0 ? static_cast<double>(degraded) / served : 0.0));
+  f.numbers = {{"degraded_requests", static_cast<double>(degraded)}, {"pods", static_cast<double>(pods.size())}};
+  out.push_back(std::move(f));
+}
+
+/// Nodes that failed: how long the control plane kept routing to them, and the timeouts that followed.
+void node_failures(const RunReport& r, std::vector<Finding>& out) {
+  const auto& failures = r.cluster.node_failures;
+  if (failures.empty()) return;
+  std::vector<std::string> zones;
+  double first_s = failures.front().failed_s, detect_s = 0.0;
+  uint64_t pods = 0;
+  for (const NodeFailureReport& f : failures) {
+    if (std::find(zones.begin(), zones.end(), f.zone) == zones.end()) zones.push_back(f.zone);
+    first_s = std::min(first_s, f.failed_s);
+    if (f.not_ready_s) detect_s = std::max(detect_s, *f.not_ready_s - f.failed_s);
+    pods += f.pods;
+  }
+  std::string zone_list;
+  for (const std::string& z : zones) zone_list += (zone_list.empty() ? "" : ", ") + z;
+  uint64_t timeouts = 0;
+  if (const auto it = r.sli.requests.failed_by_reason.find("timeout"); it != r.sli.requests.failed_by_reason.end()) timeouts = it->second;
+  uint64_t pending = 0;  // pods created after the failure (replacements) that no node took by the end
+  for (const PodReport& p : r.pods) pending += p.created_s >= first_s && p.node.empty() ? 1 : 0;
+  const std::string pending_text =
+      pending == 0 ? std::string()
+                   : fmt::format(" {} pods created after the failure (replacements of evicted pods) were still Pending at "
+                                 "the end: a DoNotSchedule topology spread still counts the failed zone as a domain.",
+                                 pending);
+  Finding f{"node-failure", "problem", "", {}};
+  f.text = fmt::format(
+      "{} nodes failed (zone {}; first at {} s), holding {} pods. Their endpoints stayed published for {} s, until the "
+      "node lifecycle controller marked the nodes NotReady; connections already pinned to them stay silent (a dead "
+      "machine sends no RST), so their calls end only at a deadline or a proxy's timeout: {} requests timed out. "
+      "gRPC keepalive or an L7 proxy with timeouts and outlier detection bounds this.{}",
+      failures.size(), zone_list, sig3(first_s), pods, sig3(detect_s), timeouts, pending_text);
+  f.numbers = {{"nodes", static_cast<double>(failures.size())},
+               {"first_failure_s", first_s},
+               {"detection_s", detect_s},
+               {"timeouts", static_cast<double>(timeouts)},
+               {"pending_replacements", static_cast<double>(pending)}};
+  out.push_back(std::move(f));
+}
+
+/// Pods displaced by the cluster itself: preempted for higher-priority pods, or moved off reclaimed spot nodes.
+void displaced_pods(const RunReport& r, std::vector<Finding>& out) {
+  const ClusterReport& c = r.cluster;
+  if (c.preemptions == 0 && c.spot_interruptions == 0) return;
+  Finding f{"pods-displaced", "info", "", {}};
+  f.text = fmt::format(
+      "The scheduler preempted {} lower-priority pods to place higher-priority ones at once (without waiting for "
+      "new nodes), and {} spot nodes were reclaimed (their pods were deleted at the notice and replaced elsewhere).",
+      c.preemptions, c.spot_interruptions);
+  f.numbers = {{"preemptions", static_cast<double>(c.preemptions)},
+               {"spot_interruptions", static_cast<double>(c.spot_interruptions)}};
+  out.push_back(std::move(f));
+}
+
 /// What each hop of a proxy chain adds to a request on average (worker wait + CPU + round trip).
 void proxy_hops(const RunReport& r, std::vector<Finding>& out) {
   if (r.proxies.empty()) return;
@@ -475,9 +547,12 @@ std::vector<Finding> find_findings(const RunReport& report) {
   scaled_but_unused(report, out);
   queue_explosion(report, out);
   proxy_bottleneck(report, out);
+  degraded_quality(report, out);
   slo(report, out);
   cold_starts(report, out);
   errors(report, out);
+  node_failures(report, out);
+  displaced_pods(report, out);
   proxy_hops(report, out);
   cost(report, out);
   return out;

@@ -89,6 +89,7 @@ struct PodReport {
   double mean_batch_size = 0.0;   // requests per batch the GPU executed, whole run
   std::vector<uint64_t> batch_size_counts;  // [b] = batches of size b, whole run (index 0 unused)
   double max_queue_depth = 0.0;   // most requests waiting at once, whole run
+  uint64_t degraded_requests = 0; // served by the cheaper quality tier (server.degraded), whole run
 };
 
 /// One L7 proxy pod (an Envoy or ingress-nginx replica) over the measured span: where a chain of
@@ -111,6 +112,18 @@ struct ProxyReport {
   uint64_t failed = 0;              // downstream requests answered other than OK, whole run
 };
 
+/// One client (a clients[] entry, or one process of one) over the measured span: what that caller saw,
+/// e.g. one tenant of a shared cluster next to another's burst. Same conventions as Sli: requests sent
+/// in the measured span; latency of those answered OK; attainment as sli.slo.attainment.
+struct ClientReport {
+  std::string name;
+  uint64_t sent = 0;
+  uint64_t completed = 0;
+  uint64_t failed = 0;
+  LatencySummary latency_ms;
+  std::optional<double> slo_attainment;  // absent when the scenario sets no SLO
+};
+
 /// One node pool's use over the run: billed from each node's request to its removal (or the end).
 struct PoolReport {
   std::string name;
@@ -119,6 +132,15 @@ struct PoolReport {
   double node_hours = 0.0;
   double gpu_hours = 0.0;
   double cost_usd = 0.0;
+};
+
+/// A node that failed (node_failure / zone_failure): when, and when the control plane noticed.
+struct NodeFailureReport {
+  std::string node;
+  std::string zone;
+  double failed_s = 0.0;
+  std::optional<double> not_ready_s;  // node lifecycle controller: Ready=Unknown (absent: not by the end)
+  uint64_t pods = 0;                  // pods bound to it when it failed or after
 };
 
 /// The cluster's capacity and cost. `unlimited`: the scenario has no cluster section (no pools).
@@ -132,6 +154,9 @@ struct ClusterReport {
   uint64_t nodes_scaled_down = 0;
   uint64_t spot_interruptions = 0;
   uint64_t preemptions = 0;
+  uint64_t nodes_failed = 0;              // node_failure / zone_failure events
+  uint64_t pods_evicted_unreachable = 0;  // deleted by the taint eviction of an unreachable node
+  std::vector<NodeFailureReport> node_failures;  // in node order
 };
 
 struct ScalingMetricReport {
@@ -197,12 +222,17 @@ struct EngineStats {
   uint64_t events = 0;
 };
 
+inline constexpr size_t kMaxClientReports = 64;
+
 struct RunReport {
   ScenarioInfo scenario;
   std::string config_json;  // the fully resolved scenario, as JSON text (written verbatim)
   Sli sli;
   std::vector<PodReport> pods;
   std::vector<ProxyReport> proxies;  // one per proxy pod, in the scenario's order
+  /// Per client, in the scenario's order (processes expanded); empty (and not written) with one client
+  /// (sli is its summary) or more than kMaxClientReports (each costs a 432 KiB latency histogram).
+  std::vector<ClientReport> clients;
   TimeSeries timeseries;
   ClusterReport cluster;
   AutoscalingReport autoscaling;

@@ -276,6 +276,7 @@ void write_pods(JsonWriter& w, const std::vector<PodReport>& pods) {
     w.member("mean_batch_size", p.mean_batch_size);
     w.member("batch_size_counts", p.batch_size_counts);
     w.member("max_queue_depth", p.max_queue_depth);
+    w.member("degraded_requests", p.degraded_requests);
     w.end_object();
   }
   w.end_array();
@@ -298,6 +299,22 @@ void write_proxies(JsonWriter& w, const std::vector<ProxyReport>& proxies) {
     w.member("hop_ms", p.hop_ms);
     w.member("upstream_connections_opened", p.upstream_connections_opened);
     w.member("failed", p.failed);
+    w.end_object();
+  }
+  w.end_array();
+}
+
+void write_clients(JsonWriter& w, const std::vector<ClientReport>& clients) {
+  w.begin_array();
+  for (const ClientReport& c : clients) {
+    w.element();
+    w.begin_object();
+    w.member("name", c.name);
+    w.member("sent", c.sent);
+    w.member("completed", c.completed);
+    w.member("failed", c.failed);
+    write_latency(w, "latency_ms", c.latency_ms);
+    w.member("slo_attainment", c.slo_attainment);
     w.end_object();
   }
   w.end_array();
@@ -357,6 +374,21 @@ void write_cluster(JsonWriter& w, const ClusterReport& c) {
   w.member("nodes_scaled_down", c.nodes_scaled_down);
   w.member("spot_interruptions", c.spot_interruptions);
   w.member("preemptions", c.preemptions);
+  w.member("nodes_failed", c.nodes_failed);
+  w.member("pods_evicted_unreachable", c.pods_evicted_unreachable);
+  w.key("node_failures");
+  w.begin_array();
+  for (const NodeFailureReport& f : c.node_failures) {
+    w.element();
+    w.begin_object();
+    w.member("node", f.node);
+    w.member("zone", f.zone);
+    w.member("failed_s", f.failed_s);
+    w.member("not_ready_s", f.not_ready_s);
+    w.member("pods", f.pods);
+    w.end_object();
+  }
+  w.end_array();
   w.end_object();
 }
 
@@ -528,6 +560,25 @@ void append_proxies(std::string& out, const std::vector<ProxyReport>& proxies) {
   }
 }
 
+/// One row per client: what each caller (e.g. each tenant) saw.
+void append_clients(std::string& out, const std::vector<ClientReport>& clients) {
+  out += "Clients\n";
+  size_t name_width = std::string_view("name").size();
+  for (const ClientReport& c : clients) name_width = std::max(name_width, c.name.size());
+  auto it = std::back_inserter(out);
+  fmt::format_to(it, "  {:<{}}  {:>10}  {:>10}  {:>8}  {:>10}  {:>10}  {:>10}  {:>6}\n", "name", name_width, "sent",
+                 "completed", "failed", "p50 ms", "p99 ms", "max ms", "SLO %");
+  for (const ClientReport& c : clients) {
+    fmt::format_to(it, "  {:<{}}  {:>10}  {:>10}  {:>8}  {:>10.3f}  {:>10.3f}  {:>10.3f}  ", c.name, name_width, c.sent,
+                   c.completed, c.failed, c.latency_ms.p50, c.latency_ms.p99, c.latency_ms.max);
+    if (c.slo_attainment) {
+      fmt::format_to(it, "{:>6.2f}\n", 100.0 * *c.slo_attainment);
+    } else {
+      fmt::format_to(it, "{:>6}\n", "-");
+    }
+  }
+}
+
 void append_cluster(std::string& out, const ClusterReport& c) {
   out += "Cluster\n";
   size_t name_width = std::string_view("total").size();
@@ -548,6 +599,10 @@ void append_cluster(std::string& out, const ClusterReport& c) {
                  "", c.gpu_hours, c.cost_usd);
   fmt::format_to(it, "  pods created {} | nodes provisioned {}, scaled down {} | spot interruptions {} | preemptions {}\n",
                  c.pods_created, c.nodes_provisioned, c.nodes_scaled_down, c.spot_interruptions, c.preemptions);
+  if (c.nodes_failed > 0) {
+    fmt::format_to(it, "  nodes failed {} | pods evicted from unreachable nodes {}\n", c.nodes_failed,
+                   c.pods_evicted_unreachable);
+  }
 }
 
 /// One row per pod that started during the run: seconds in each stage, then created -> Ready.
@@ -699,6 +754,10 @@ std::string to_json(const RunReport& report) {
   write_pods(w, report.pods);
   w.key("proxies");
   write_proxies(w, report.proxies);
+  if (!report.clients.empty()) {  // absent otherwise, so that other reports keep their layout
+    w.key("clients");
+    write_clients(w, report.clients);
+  }
   w.key("timeseries");
   write_timeseries(w, report.timeseries);
   w.key("cluster");
@@ -736,6 +795,10 @@ std::string to_text(const RunReport& report) {
   out += '\n';
   if (!report.proxies.empty()) {
     append_proxies(out, report.proxies);
+    out += '\n';
+  }
+  if (!report.clients.empty()) {
+    append_clients(out, report.clients);
     out += '\n';
   }
   append_cold_starts(out, report.pods);

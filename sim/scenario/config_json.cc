@@ -50,11 +50,35 @@ Ordered vllm_json(const serve::ContinuousBatchingConfig& c, const net::ServerTra
   return out;
 }
 
+/// A cpu-engine server: workers, the CPU work per request, and the CPU limit (absent: none).
+Ordered cpu_server_json(const serve::CpuBoundServerConfig& c, const net::ServerTransportConfig& grpc,
+                        const cluster::Resources& requests) {
+  Ordered out = Ordered::object();
+  out["engine"] = "cpu";
+  out["workers"] = c.workers;
+  out["max_queue_size"] = c.max_queue_size;
+  Ordered resources{{"requests", Ordered{{"cpu", c.cpu.request_cores},
+                                         {"memory", requests.memory_bytes},
+                                         {"nvidia.com/gpu", requests.gpus}}}};
+  if (c.cpu_limit_cores > 0) resources["limits"] = Ordered{{"cpu", c.cpu_limit_cores}};
+  out["resources"] = std::move(resources);
+  out["cpu"] = Ordered{{"baseline_cores", c.cpu.baseline_cores}};
+  out["memory"] = Ordered{{"runtime_gb", c.memory.runtime_gb}, {"per_request_bytes", c.memory.per_request_bytes}};
+  Ordered service{{"distribution", name_of(service_distributions(), c.service_time.distribution)},
+                  {"mean_ms", c.service_time.mean_ms}};
+  if (c.service_time.distribution == serve::ServiceDistribution::kLognormal) service["cv"] = c.service_time.cv;
+  out["service_time"] = std::move(service);
+  out["grpc"] = grpc_json(grpc);
+  return out;
+}
+
 Ordered server_json(const serve::InferenceServerConfig& server, const net::ServerTransportConfig& grpc,
                     const cluster::Resources& requests,
-                    const std::optional<serve::ContinuousBatchingConfig>& vllm = std::nullopt) {
+                    const std::optional<serve::ContinuousBatchingConfig>& vllm = std::nullopt,
+                    const std::optional<serve::CpuBoundServerConfig>& cpu_server = std::nullopt) {
   using serve::ServiceDistribution;
   if (vllm) return vllm_json(*vllm, grpc, requests);
+  if (cpu_server) return cpu_server_json(*cpu_server, grpc, requests);
   Ordered out = Ordered::object();
   // With a model the mean comes from its profile; writing mean_ms as well would not load again.
   if (!server.model.empty()) out["model"] = server.model;
@@ -79,6 +103,11 @@ Ordered server_json(const serve::InferenceServerConfig& server, const net::Serve
   // cv is implied for deterministic (0) and exponential (1), and only written where it is a parameter.
   if (server.service_time.distribution == ServiceDistribution::kLognormal) service["cv"] = server.service_time.cv;
   out["service_time"] = std::move(service);
+  if (server.degraded) {
+    out["degraded"] = Ordered{{"model", server.degraded->model},
+                              {"queue_depth_above", server.degraded->queue_depth_above},
+                              {"restore_below", server.degraded->restore_below}};
+  }
   out["grpc"] = grpc_json(grpc);
   return out;
 }
@@ -336,7 +365,7 @@ std::string resolved_config_json(const ScenarioConfig& config) {
     Ordered entry = Ordered::object();
     entry["name"] = pod.name;
     if (!pod.labels.empty()) entry["labels"] = pod.labels;
-    entry["server"] = server_json(pod.server, pod.grpc, pod.pod.requests, pod.vllm);
+    entry["server"] = server_json(pod.server, pod.grpc, pod.pod.requests, pod.vllm, pod.cpu_server);
     entry["pod"] = pod_json(pod.pod);
     pods.push_back(std::move(entry));
   }
@@ -350,7 +379,7 @@ std::string resolved_config_json(const ScenarioConfig& config) {
                                   {"replicas", d.replicas},
                                   {"labels", d.labels},
                                   {"strategy", strategy},
-                                  {"server", server_json(d.server, d.grpc, d.pod.requests, d.vllm)},
+                                  {"server", server_json(d.server, d.grpc, d.pod.requests, d.vllm, d.cpu_server)},
                                   {"pod", pod_json(d.pod)}});
   }
   if (!deployments.empty()) out["deployments"] = std::move(deployments);
@@ -372,8 +401,12 @@ std::string resolved_config_json(const ScenarioConfig& config) {
   for (const auto& ev : config.events) {
     if (ev.kind == ScenarioEvent::Kind::kScale) {
       events.push_back(Ordered{{"at_s", ev.at_s}, {"scale", Ordered{{"deployment", ev.deployment}, {"replicas", ev.replicas}}}});
-    } else {
+    } else if (ev.kind == ScenarioEvent::Kind::kDeletePod) {
       events.push_back(Ordered{{"at_s", ev.at_s}, {"delete_pod", Ordered{{"name", ev.pod}}}});
+    } else if (ev.kind == ScenarioEvent::Kind::kZoneFailure) {
+      events.push_back(Ordered{{"at_s", ev.at_s}, {"zone_failure", Ordered{{"zone", ev.zone}}}});
+    } else {
+      events.push_back(Ordered{{"at_s", ev.at_s}, {"node_failure", Ordered{{"pool", ev.pool}, {"node", ev.node}}}});
     }
   }
   if (!events.empty()) out["events"] = std::move(events);

@@ -2,6 +2,7 @@
 #include "sim/scenario/load.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -160,7 +161,9 @@ class ModelCatalog {
     if (!models_dir.empty()) {
       searched_ = {models_dir};
     } else {
+      // A scenario in scenarios/ or one folder below it (scenarios/architectures/) finds the repository's.
       searched_ = {(fs::path(base_dir) / ".." / "models").lexically_normal().string(),
+                   (fs::path(base_dir) / ".." / ".." / "models").lexically_normal().string(),
                    (fs::path(base_dir) / "models").lexically_normal().string(), KUBEMIND_DEFAULT_MODELS_DIR};
     }
   }
@@ -319,13 +322,19 @@ std::optional<int64_t> read_memory_quantity(ObjectReader& reader, std::string_vi
 
 const char* const kGpuResource = "nvidia.com/gpu";
 
-/// `resources`: requests (cpu, memory, nvidia.com/gpu) and limits (nvidia.com/gpu only: an extended
+/// `resources`: requests (cpu, memory, nvidia.com/gpu) and limits (nvidia.com/gpu: an extended
 /// resource cannot be overcommitted, so a limit must equal the request, and a limit alone sets the
 /// request; core/v1 ResourceRequirements). The CPU request also sizes the server's CPU model.
-void read_resources(ObjectReader& resources, serve::InferenceServerConfig& config, cluster::Resources& requests) {
+/// limits.cpu (CFS bandwidth control) only where `cpu_limit` is given (the cpu engine: the only
+/// server whose work runs on the node's CPU); it must be >= the request (the API server's
+/// validation), and alone it sets the request too (Kubernetes copies a limit to an absent request).
+void read_resources(ObjectReader& resources, serve::InferenceServerConfig& config, cluster::Resources& requests,
+                    double* cpu_limit = nullptr) {
   std::optional<int64_t> gpu_request;
+  std::optional<double> cpu_request;
   if (auto r = resources.object("requests", Presence::kOptional)) {
-    if (auto cpu = read_cpu_quantity(*r, "cpu")) config.cpu.request_cores = *cpu;
+    cpu_request = read_cpu_quantity(*r, "cpu");
+    if (cpu_request) config.cpu.request_cores = *cpu_request;
     requests.memory_bytes = read_memory_quantity(*r, "memory", true).value_or(0);
     gpu_request = r->integer(kGpuResource, 0, kMaxGpusPerPod, Presence::kOptional);
     r->finish();
@@ -333,6 +342,19 @@ void read_resources(ObjectReader& resources, serve::InferenceServerConfig& confi
   std::optional<int64_t> gpu_limit;
   if (auto l = resources.object("limits", Presence::kOptional)) {
     gpu_limit = l->integer(kGpuResource, 0, kMaxGpusPerPod, Presence::kOptional);
+    if (cpu_limit == nullptr) {
+      l->forbid("cpu", "no cpu limit (CFS throttling is modelled only for \"engine\": \"cpu\"; this server's work "
+                       "runs on its GPU)");
+    } else if (const auto limit = read_cpu_quantity(*l, "cpu")) {
+      if (!cpu_request) config.cpu.request_cores = *limit;
+      if (*limit < config.cpu.request_cores) {
+        l->issue("cpu",
+                 "a limit >= the request " + format_number(config.cpu.request_cores) + " cores at " +
+                     child_pointer(resources.pointer("requests"), "cpu") + " (the API server rejects a lower one)",
+                 format_number(*limit) + " cores");
+      }
+      *cpu_limit = *limit;
+    }
     if (gpu_request && gpu_limit && *gpu_request != *gpu_limit) {
       l->issue(kGpuResource,
                std::to_string(*gpu_request) + " (the request at " +
@@ -347,13 +369,22 @@ void read_resources(ObjectReader& resources, serve::InferenceServerConfig& confi
 
 /// The server of a pod or Deployment. `requests` receives the container's resource requests.
 /// The fields every engine has: resources (requests), the CPU and the memory model.
-void read_shared_server_fields(ObjectReader& server, serve::InferenceServerConfig& config, cluster::Resources& requests) {
+/// `cpu_limit` (the cpu engine only): receives resources.limits.cpu, 0 if none; that engine's whole
+/// CPU work is its service_time, so cpu.preprocess_ms / postprocess_ms are refused.
+void read_shared_server_fields(ObjectReader& server, serve::InferenceServerConfig& config, cluster::Resources& requests,
+                               double* cpu_limit = nullptr) {
   if (auto resources = server.object("resources", Presence::kOptional)) {
-    read_resources(*resources, config, requests);
+    read_resources(*resources, config, requests, cpu_limit);
     resources->finish();
   }
   requests.cpu_millicores = std::llround(config.cpu.request_cores * 1000);
   if (auto cpu = server.object("cpu", Presence::kOptional)) {
+    if (cpu_limit != nullptr) {
+      for (const char* per_request : {"preprocess_ms", "postprocess_ms"}) {
+        cpu->forbid(per_request, std::string("no ") + per_request +
+                                     " (the cpu engine's CPU work per request is service_time.mean_ms)");
+      }
+    }
     config.cpu.baseline_cores = cpu->number("baseline_cores", {0, true, 1024, true}, Presence::kOptional).value_or(0.0);
     config.cpu.preprocess_cpu_ms = cpu->number("preprocess_ms", {0, true, 1e6, true}, Presence::kOptional).value_or(0.0);
     config.cpu.postprocess_cpu_ms = cpu->number("postprocess_ms", {0, true, 1e6, true}, Presence::kOptional).value_or(0.0);
@@ -424,14 +455,65 @@ serve::ContinuousBatchingConfig read_vllm(ObjectReader& server, ModelCatalog& ca
   return c;
 }
 
+/// The cpu engine's own fields (gunicorn/uvicorn workers, the CPU work per request, admission), after
+/// the shared resources (with limits.cpu), cpu and memory.
+serve::CpuBoundServerConfig read_cpu_server(ObjectReader& server, const serve::InferenceServerConfig& shared,
+                                            double cpu_limit) {
+  using serve::ServiceDistribution;
+  serve::CpuBoundServerConfig c;
+  c.cpu = shared.cpu;
+  c.memory = shared.memory;
+  c.cpu_limit_cores = cpu_limit;
+  for (const char* triton : {"instances", "default_timeout_microseconds", "max_batch_size", "dynamic_batching",
+                             "degraded"}) {
+    server.forbid(triton, std::string("no ") + triton +
+                              " (a Triton field; the cpu engine runs one request per worker on the node's CPU)");
+  }
+  server.forbid("model", "no model (model profiles are GPU measurements; the cpu engine's work per request is "
+                         "service_time.mean_ms)");
+  c.workers = static_cast<int>(server.integer("workers", 1, kMaxWorkers, Presence::kOptional).value_or(1));
+  c.max_queue_size = server.integer("max_queue_size", 0, kMaxQueueSize, Presence::kOptional).value_or(0);
+  if (auto service = server.object("service_time", Presence::kRequired)) {
+    const bool has_distribution = service->find("distribution") != nullptr;
+    const auto chosen = service->choice("distribution", service_distributions(), Presence::kOptional);
+    c.service_time.distribution = chosen.value_or(ServiceDistribution::kDeterministic);
+    c.service_time.mean_ms = service->number("mean_ms", greater_than_up_to(0, kMaxMeanMs), Presence::kRequired).value_or(0.0);
+    switch (c.service_time.distribution) {
+      case ServiceDistribution::kLognormal:
+        c.service_time.cv = service->number("cv", greater_than_up_to(0, kMaxCv), Presence::kRequired).value_or(0.0);
+        break;
+      case ServiceDistribution::kExponential:
+        c.service_time.cv = 1.0;
+        [[fallthrough]];
+      case ServiceDistribution::kDeterministic:
+        if (!has_distribution || chosen) {
+          service->forbid("cv", "no cv (only \"lognormal\" takes one; exponential has cv 1, deterministic cv 0)");
+        } else {
+          service->find("cv");
+        }
+        break;
+    }
+    service->finish();
+  }
+  return c;
+}
+
 serve::InferenceServerConfig read_server(ObjectReader& server, ModelCatalog& catalog, cluster::Resources& requests,
-                                         std::optional<serve::ContinuousBatchingConfig>& vllm) {
+                                         std::optional<serve::ContinuousBatchingConfig>& vllm,
+                                         std::optional<serve::CpuBoundServerConfig>& cpu_server) {
   using serve::ServiceDistribution;
   serve::InferenceServerConfig config;
-  const bool is_vllm = server.choice("engine", server_engines(), Presence::kOptional).value_or(false);
-  if (is_vllm) {
+  const ServerEngine kind =
+      server.choice("engine", server_engines(), Presence::kOptional).value_or(ServerEngine::kTriton);
+  if (kind == ServerEngine::kVllm) {
     read_shared_server_fields(server, config, requests);
     vllm = read_vllm(server, catalog, config);
+    return config;
+  }
+  if (kind == ServerEngine::kCpu) {
+    double cpu_limit = 0.0;
+    read_shared_server_fields(server, config, requests, &cpu_limit);
+    cpu_server = read_cpu_server(server, config, cpu_limit);
     return config;
   }
   const bool has_model = server.find("model") != nullptr;
@@ -474,6 +556,21 @@ serve::InferenceServerConfig read_server(ObjectReader& server, ModelCatalog& cat
       config.latency = serve::LatencyCurve::from_profile(*profile);
       config.memory.weights_gb = profile->memory.weights_gb;
     }
+  }
+  // A quality tier (a platform policy, e.g. KAI's): batches formed while more than queue_depth_above
+  // requests wait run on a cheaper model's measured curve, until the queue is down to restore_below.
+  if (auto tier = server.object("degraded", Presence::kOptional)) {
+    serve::DegradedTierConfig d;
+    if (!model) server.issue("degraded", "no degraded tier without a model (both tiers are models/ profiles)", "a degraded tier");
+    if (auto name = tier->string("model", Presence::kRequired)) {
+      d.model = *name;
+      if (const ModelProfile* cheaper = catalog.profile(*tier, *name)) d.latency = serve::LatencyCurve::from_profile(*cheaper);
+    }
+    d.queue_depth_above = tier->integer("queue_depth_above", 0, kMaxQueueSize, Presence::kRequired).value_or(0);
+    d.restore_below =
+        tier->integer("restore_below", 0, d.queue_depth_above, Presence::kOptional).value_or(d.queue_depth_above);
+    tier->finish();
+    if (!d.latency.empty()) config.degraded = std::move(d);
   }
 
   // With a model the profile gives the mean, so service_time is optional and must not repeat it.
@@ -1226,22 +1323,34 @@ ClusterSection read_cluster(ObjectReader& root) {
   return out;
 }
 
-/// `events[]`: {at_s, scale: {deployment, replicas}} or {at_s, delete_pod: {name}}, applied in time
-/// order (file order for equal times). Needs the Deployments and pods read.
+/// `events[]`: {at_s, scale: {deployment, replicas}}, {at_s, delete_pod: {name}}, {at_s, zone_failure:
+/// {zone}} or {at_s, node_failure: {pool, node}}, applied in time order (file order for equal times).
+/// Needs the Deployments, pods and cluster read.
 void read_events(ObjectReader& root, ScenarioConfig& config) {
   const Json* list = root.array("events", Presence::kOptional);
   if (list == nullptr) return;
-  std::vector<std::string> deployments, pods;
+  std::vector<std::string> deployments, pods, zones, pools;
   for (const auto& d : config.deployments) deployments.push_back(d.name);
   for (const auto& p : config.pods) pods.push_back(p.name);
+  for (const auto& p : config.cluster.cluster.pools) {
+    pools.push_back(p.name);
+    if (std::find(zones.begin(), zones.end(), p.zone) == zones.end()) zones.push_back(p.zone);
+  }
+  static const std::array<std::string_view, 4> kinds = {"scale", "delete_pod", "zone_failure", "node_failure"};
   for (std::size_t i = 0; i < list->size(); ++i) {
     ObjectReader e((*list)[i], child_pointer(root.pointer("events"), i), root.issues());
     ScenarioEvent ev;
     ev.at_s = e.number("at_s", {0, true, kMaxDurationS, true}, Presence::kRequired).value_or(0.0);
-    const bool scale = e.find("scale") != nullptr, del = e.find("delete_pod") != nullptr;
-    if (scale == del) {
-      e.issue(scale ? "delete_pod" : "scale", "exactly one of scale or delete_pod", scale ? "both" : "neither");
-    } else if (scale) {
+    std::vector<std::string_view> present;
+    for (const std::string_view k : kinds) {
+      if (e.find(k) != nullptr) present.push_back(k);
+    }
+    if (present.size() != 1) {
+      std::string got = present.empty() ? "none" : "";
+      for (const std::string_view k : present) got += (got.empty() ? "" : " and ") + std::string(k);
+      e.issue(present.empty() ? "scale" : present[1],
+              "exactly one of scale, delete_pod, zone_failure or node_failure", got);
+    } else if (present[0] == "scale") {
       if (auto sc = e.object("scale", Presence::kRequired)) {
         ev.kind = ScenarioEvent::Kind::kScale;
         if (auto d = sc->string("deployment", Presence::kRequired)) {
@@ -1255,17 +1364,48 @@ void read_events(ObjectReader& root, ScenarioConfig& config) {
         ev.replicas = static_cast<int>(sc->integer("replicas", 0, kMaxReplicas, Presence::kRequired).value_or(0));
         sc->finish();
       }
-    } else if (auto dp = e.object("delete_pod", Presence::kRequired)) {
-      ev.kind = ScenarioEvent::Kind::kDeletePod;
-      if (auto n = dp->string("name", Presence::kRequired)) {
-        ev.pod = *n;
-        if (std::find(pods.begin(), pods.end(), *n) == pods.end()) {
-          dp->issue("name", "name of a pod that exists when the run starts, one of " + quoted_list(pods) +
-                                did_you_mean(*n, pods),
-                    describe_string(*n));
+    } else if (present[0] == "delete_pod") {
+      if (auto dp = e.object("delete_pod", Presence::kRequired)) {
+        ev.kind = ScenarioEvent::Kind::kDeletePod;
+        if (auto n = dp->string("name", Presence::kRequired)) {
+          ev.pod = *n;
+          if (std::find(pods.begin(), pods.end(), *n) == pods.end()) {
+            dp->issue("name", "name of a pod that exists when the run starts, one of " + quoted_list(pods) +
+                                  did_you_mean(*n, pods),
+                      describe_string(*n));
+          }
+        }
+        dp->finish();
+      }
+    } else if (present[0] == "zone_failure") {
+      if (auto zf = e.object("zone_failure", Presence::kRequired)) {
+        ev.kind = ScenarioEvent::Kind::kZoneFailure;
+        if (auto z = zf->string("zone", Presence::kRequired)) {
+          ev.zone = *z;
+          if (std::find(zones.begin(), zones.end(), *z) == zones.end()) {
+            zf->issue("zone", zones.empty() ? "a zone of /cluster/node_pools (the scenario has no cluster section)"
+                                            : "a zone of /cluster/node_pools, one of " + quoted_list(zones) + did_you_mean(*z, zones),
+                      describe_string(*z));
+          }
+        }
+        zf->finish();
+      }
+    } else if (auto nf = e.object("node_failure", Presence::kRequired)) {
+      ev.kind = ScenarioEvent::Kind::kNodeFailure;
+      int64_t max_nodes = kMaxReplicas;
+      if (auto p = nf->string("pool", Presence::kRequired)) {
+        ev.pool = *p;
+        const auto it = std::find(pools.begin(), pools.end(), *p);
+        if (it == pools.end()) {
+          nf->issue("pool", pools.empty() ? "a node pool of /cluster/node_pools (the scenario has no cluster section)"
+                                          : "a node pool of /cluster/node_pools, one of " + quoted_list(pools) + did_you_mean(*p, pools),
+                    describe_string(*p));
+        } else {
+          max_nodes = config.cluster.cluster.pools[static_cast<size_t>(it - pools.begin())].max_nodes;
         }
       }
-      dp->finish();
+      ev.node = static_cast<int>(nf->integer("node", 0, std::max<int64_t>(0, max_nodes - 1), Presence::kRequired).value_or(0));
+      nf->finish();
     }
     e.finish();
     config.events.push_back(std::move(ev));
@@ -1379,7 +1519,7 @@ ScenarioConfig read_scenario(const Json& document, ModelCatalog& catalog, const 
     pod.labels = read_labels(element, "labels", Presence::kOptional);
     cluster::Resources requests;
     if (auto server = element.object("server", Presence::kRequired)) {
-      pod.server = read_server(*server, catalog, requests, pod.vllm);
+      pod.server = read_server(*server, catalog, requests, pod.vllm, pod.cpu_server);
       pod.grpc = read_grpc_server(*server);
       server->finish();
     }
@@ -1401,7 +1541,7 @@ ScenarioConfig read_scenario(const Json& document, ModelCatalog& catalog, const 
     read_strategy(element, d);
     cluster::Resources requests;
     if (auto server = element.object("server", Presence::kRequired)) {
-      d.server = read_server(*server, catalog, requests, d.vllm);
+      d.server = read_server(*server, catalog, requests, d.vllm, d.cpu_server);
       d.grpc = read_grpc_server(*server);
       server->finish();
     }
@@ -1413,7 +1553,8 @@ ScenarioConfig read_scenario(const Json& document, ModelCatalog& catalog, const 
   for (size_t d = 0; d < config.deployments.size(); ++d) {
     const DeploymentConfig& dep = config.deployments[d];
     for (int i = 0; i < dep.replicas; ++i) {
-      PodConfig pod{dep.name + "-" + std::to_string(i), dep.labels, dep.name, dep.server, dep.grpc, dep.pod, dep.vllm};
+      PodConfig pod{dep.name + "-" + std::to_string(i), dep.labels, dep.name, dep.server, dep.grpc, dep.pod, dep.vllm,
+                    dep.cpu_server};
       const std::string at = "/deployments/" + std::to_string(d) + "/name";
       if (const auto [it, inserted] = pod_pointer.try_emplace(pod.name, at); !inserted) {
         issues.push_back({at, "a name whose pods (<name>-<i>) no other pod has (" + it->second + " has " +

@@ -29,7 +29,7 @@ struct LoadOptions {
   std::vector<Override> overrides;  // applied in order, before validation
   std::optional<uint64_t> seed;     // replaces the scenario's seed (the CLI's --seed)
   /// Folder of models/ profiles. Empty: the first that exists of <scenario dir>/../models,
-  /// <scenario dir>/models, and the installed data folder.
+  /// <scenario dir>/../../models, <scenario dir>/models, and the installed data folder.
   std::string models_dir;
 };
 

@@ -21,6 +21,7 @@
 #include "sim/control/prometheus.h"
 #include "sim/net/channel.h"
 #include "sim/serve/continuous_batching_server.h"
+#include "sim/serve/cpu_server.h"
 #include "sim/serve/inference_server.h"
 #include "sim/traffic/client.h"
 
@@ -42,6 +43,9 @@ struct PodConfig {
   /// server.engine "vllm": continuous batching with these settings (cpu and memory from `server`);
   /// absent: Triton-style dynamic batching with `server`.
   std::optional<serve::ContinuousBatchingConfig> vllm;
+  /// server.engine "cpu": a CPU-bound model server (workers on the node's CFS share) with these
+  /// settings; `server` then holds only the shared cpu request, memory and model name.
+  std::optional<serve::CpuBoundServerConfig> cpu_server;
 };
 
 /// A Deployment: `replicas` identical pods, rolled by maxSurge / maxUnavailable.
@@ -55,6 +59,7 @@ struct DeploymentConfig {
   cluster::IntOrPercent max_surge{25, true};        // spec.strategy.rollingUpdate.maxSurge
   cluster::IntOrPercent max_unavailable{25, true};  // spec.strategy.rollingUpdate.maxUnavailable
   std::optional<serve::ContinuousBatchingConfig> vllm;  // as PodConfig::vllm
+  std::optional<serve::CpuBoundServerConfig> cpu_server;  // as PodConfig::cpu_server
 };
 
 /// The nodes pods run on. Absent from the file (`unlimited`): one node that fits every pod, Ready
@@ -144,14 +149,19 @@ struct ReportConfig {
 /// Something that happens to the cluster at a set time, as a user or a fault would do it.
 struct ScenarioEvent {
   enum class Kind : uint8_t {
-    kScale,     // kubectl scale deployment/<deployment> --replicas=<replicas>
-    kDeletePod  // kubectl delete pod <pod> (its owner, if any, replaces it)
+    kScale,        // kubectl scale deployment/<deployment> --replicas=<replicas>
+    kDeletePod,    // kubectl delete pod <pod> (its owner, if any, replaces it)
+    kZoneFailure,  // every node of <zone> loses power / network at once (Cluster::fail_zone)
+    kNodeFailure   // node <node> of pool <pool> fails (Cluster::fail_node)
   };
   Kind kind = Kind::kScale;
   double at_s = 0.0;
   std::string deployment;  // kScale
   int replicas = 0;        // kScale
   std::string pod;         // kDeletePod: a pod that exists when the run starts
+  std::string zone;        // kZoneFailure: a zone of /cluster/node_pools
+  std::string pool;        // kNodeFailure: a node pool
+  int node = 0;            // kNodeFailure: index in the order the pool's nodes were added
 };
 
 struct ScenarioConfig {

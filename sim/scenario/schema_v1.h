@@ -47,9 +47,12 @@ inline const Names<traffic::ArrivalProcess>& arrival_processes() {
   return names;
 }
 
-/// server.engine: Triton-style dynamic batching (false) or vLLM-style continuous batching (true).
-inline const Names<bool>& server_engines() {
-  static const Names<bool> names = {{"triton", false}, {"vllm", true}};
+/// server.engine: Triton-style dynamic batching, vLLM-style continuous batching, or a CPU-bound Python
+/// model server (gunicorn/uvicorn workers on the node's CFS share: serve::CpuBoundServer).
+enum class ServerEngine : uint8_t { kTriton, kVllm, kCpu };
+inline const Names<ServerEngine>& server_engines() {
+  static const Names<ServerEngine> names = {
+      {"triton", ServerEngine::kTriton}, {"vllm", ServerEngine::kVllm}, {"cpu", ServerEngine::kCpu}};
   return names;
 }
 

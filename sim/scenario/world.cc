@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
+#include <array>
 #include <limits>
 #include <map>
 #include <memory>
@@ -26,8 +27,10 @@
 #include "sim/report/sli_collector.h"
 #include "sim/scenario/config_json.h"
 #include "sim/serve/continuous_batching_server.h"
+#include "sim/serve/cpu_server.h"
 #include "sim/serve/inference_server.h"
 #include "sim/serve/model_server.h"
+#include "sim/serve/node_cpu.h"
 #include "sim/traffic/client.h"
 
 namespace kubemind::scenario {
@@ -71,17 +74,30 @@ bool selects(const std::map<std::string, std::string>& selector, const std::map<
 
 /// A pod's IP:port as the data plane reaches it: requests go to its server while the process runs;
 /// before the container starts and after the process ends, nothing listens (the stream is reset).
-class PodPort final : public traffic::RequestSink {
+class PodPort final : public traffic::RequestSink, public traffic::ResponseSink {
  public:
-  explicit PodPort(traffic::RequestTable& requests) : requests_(requests) {}
+  /// `interceptable`: the pod's node may fail (the scenario has failure events), so the port stays on
+  /// the reply path of every request and can swallow answers once the pod is unreachable.
+  PodPort(traffic::RequestTable& requests, bool interceptable) : requests_(requests), interceptable_(interceptable) {}
   void on_request(traffic::RequestId id) override {
+    traffic::Request& r = requests_[id];
+    if (unreachable_) return;  // sent into a dead machine: no answer, no reset; deadlines and timeouts act
     if (server_ != nullptr) {
+      if (interceptable_) r.push_reply(this);
       server_->on_request(id);
       return;
     }
-    traffic::Request& r = requests_[id];
     r.outcome = traffic::Outcome::kReset;
     r.pop_reply()->on_response(id);
+  }
+  void on_response(traffic::RequestId id) override {
+    if (unreachable_) return;  // the answer never leaves the failed node
+    requests_[id].pop_reply()->on_response(id);
+  }
+  /// The pod's node failed: nothing it sends or is sent arrives any more (no RST, no GOAWAY).
+  void set_unreachable() {
+    SIM_CHECK(interceptable_, "a pod became unreachable in a scenario without failure events");
+    unreachable_ = true;
   }
   /// Nothing listens before the container starts or after the process ends: a dial is refused.
   bool accepts_connections() const override { return server_ != nullptr; }
@@ -91,6 +107,8 @@ class PodPort final : public traffic::RequestSink {
  private:
   traffic::RequestTable& requests_;
   serve::ModelServer* server_ = nullptr;
+  bool interceptable_ = false;
+  bool unreachable_ = false;
 };
 
 /// Everything the world keeps per pod, indexed by the pod's cluster index (= endpoint id = the SLI
@@ -107,6 +125,9 @@ struct PodRuntime {
   // Integrals at the end of warm-up (pods whose server existed then) and at the last row boundary.
   double warmup_busy = 0, warmup_waiting = 0, warmup_cpu_s = 0;
   double last_waiting = 0, last_in_system = 0;
+  /// request_duration_seconds: answered requests per bucket of kDurationBucketsS (not cumulative;
+  /// the last entry counts those above 10 s, the +Inf bucket's own share).
+  std::array<uint64_t, 12> duration_counts{};
   // CPU-seconds at the last two row boundaries: the "true" CPU rate reports compare the HPA with.
   double cpu_at_boundary[2] = {0, 0};
   SimTime boundary[2];
@@ -123,6 +144,11 @@ struct ServiceWiring {
 
 class World;
 
+/// The buckets of every pod's request_duration_seconds histogram: the Prometheus client libraries'
+/// defaults (client_golang prometheus.DefBuckets), in seconds, then +Inf.
+inline constexpr std::array<double, 12> kDurationBucketsS = {
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, std::numeric_limits<double>::infinity()};
+
 /// One Deployment as the control plane sees it: its pods (the HPA's informer, metrics-server's and
 /// Prometheus' targets) and its scale subresource.
 class DeploymentView final : public control::PodSource, public control::ScaleTarget {
@@ -132,9 +158,10 @@ class DeploymentView final : public control::PodSource, public control::ScaleTar
   bool read_resources(uint64_t uid, control::PodResourceSample& out) const override;
   bool read_gauge(uint64_t uid, control::AppGauge gauge, double& out) const override;
   bool read_counter(uint64_t uid, control::AppCounter counter, double& out) const override;
-  /// The servers export no request-duration histogram (no histogram_quantile triggers).
-  std::span<const double> histogram_bounds_s() const override { return {}; }
-  bool read_histogram(uint64_t, std::span<double>) const override { return false; }
+  /// request_duration_seconds: from a request's arrival at the pod to its answer (observed when the
+  /// answer reaches the client, so the reply's network hop is included), requests answered OK.
+  std::span<const double> histogram_bounds_s() const override { return kDurationBucketsS; }
+  bool read_histogram(uint64_t uid, std::span<double> cumulative_counts) const override;
   control::ScaleSubresource scale() const override;
   void set_replicas(int32_t replicas) override;
 
@@ -248,6 +275,9 @@ class World final : public traffic::RequestObserver,
         sli_(report::SliCollectorConfig{warmup_, end_, interval_, config.slo.latency_ms, 0}),
         cluster_(sim_, config.cluster.unlimited ? unlimited_cluster(config.cluster.cluster) : config.cluster.cluster) {
     cluster_.add_listener(this);
+    if (config.clients.size() > 1 && config.clients.size() <= report::kMaxClientReports) {
+      client_sli_.resize(config.clients.size());
+    }
     for (const ServiceConfig& svc : config.services) {
       ServiceWiring& w = services_.emplace_back();
       w.config = &svc;
@@ -354,10 +384,28 @@ class World final : public traffic::RequestObserver,
 
   void on_sent(const traffic::Request& r) override {
     sli_.on_sent(r.sent_at);
+    if (r.client < client_sli_.size() && measured(r.sent_at)) ++client_sli_[r.client].sent;
     if (observer_) observer_->on_sent(r);
   }
 
   void on_answered(const traffic::Request& r) override {
+    if (r.outcome == traffic::Outcome::kOk && r.server < pods_.size()) {
+      const double seconds = (r.finished_at - r.arrived_at).seconds_f();
+      size_t b = 0;
+      while (seconds > kDurationBucketsS[b]) ++b;  // the last bound is +Inf
+      ++pods_[r.server].duration_counts[b];
+    }
+    if (r.client < client_sli_.size() && measured(r.sent_at)) {
+      ClientSli& c = client_sli_[r.client];
+      const int64_t latency_ns = (r.finished_at - r.sent_at).ns;
+      if (r.outcome == traffic::Outcome::kOk) {
+        ++c.completed;
+        c.latency.record(latency_ns);
+        if (config_.slo.latency_ms && latency_ns <= Duration::from_milliseconds(*config_.slo.latency_ms).ns) ++c.within_slo;
+      } else {
+        ++c.failed;
+      }
+    }
     if (r.outcome == traffic::Outcome::kOk) {
       sli_.on_completed(r.sent_at, r.arrived_at, r.started_at, r.finished_at, r.server);
     } else {
@@ -382,7 +430,7 @@ class World final : public traffic::RequestObserver,
       p.name = config_.pods[p.bare].name;
       p.labels = config_.pods[p.bare].labels;
     }
-    p.port = std::make_unique<PodPort>(requests_);
+    p.port = std::make_unique<PodPort>(requests_, has_failure_events_);
     p.address = std::make_unique<net::FixedDialer>(net::Endpoint{cluster::index_of(id), p.port.get()});
     const uint32_t server = sli_.add_server();
     SIM_CHECK(server == cluster::index_of(id), "one SLI server per pod");
@@ -392,6 +440,10 @@ class World final : public traffic::RequestObserver,
     PodRuntime& p = pods_[cluster::index_of(id)];
     if (const auto& vllm = vllm_config(p)) {
       p.server = std::make_unique<serve::ContinuousBatchingServer>(sim_, requests_, *vllm, cluster::index_of(id), this);
+    } else if (const auto& cpu = cpu_server_config(p)) {
+      p.server = std::make_unique<serve::CpuBoundServer>(
+          sim_, engine::RngStream(config_.seed, "pod/" + p.name, "service_time"), requests_,
+          node_cpu(cluster_.pod(id).node), *cpu, cluster::index_of(id));
     } else {
       p.server = std::make_unique<serve::InferenceServer>(
           sim_, engine::RngStream(config_.seed, "pod/" + p.name, "service_time"), requests_, server_config(p),
@@ -433,6 +485,17 @@ class World final : public traffic::RequestObserver,
     if (pods_[i].server) pods_[i].server->notify_when_idle(this);
   }
 
+  /// The pod's node failed (Cluster::fail_node): its process can no longer be reached. Connections to
+  /// it stay open and silent (a dead machine sends no RST): requests on them wait for a deadline or a
+  /// proxy's route timeout. New dials are refused here (a simplification: a real dial to a dead IP
+  /// times out after the dialer's connect timeout, gRPC 20 s, Envoy 5 s). kube-proxy and the proxies
+  /// keep sending new work to it until the endpoints controller removes it (node NotReady + publish).
+  void on_pod_unreachable(PodId id) override {
+    PodRuntime& p = pods_[cluster::index_of(id)];
+    p.port->set_unreachable();
+    p.address->set_reachable(false);
+  }
+
   void on_server_idle(uint32_t server_index) override { cluster_.notify_pod_idle(PodId{server_index}); }
 
   /// An LLM server finished a request: its token timings (server side: from arrival).
@@ -457,6 +520,24 @@ class World final : public traffic::RequestObserver,
   }
   const std::optional<serve::ContinuousBatchingConfig>& vllm_config(const PodRuntime& p) const {
     return p.deployment >= 0 ? config_.deployments[static_cast<size_t>(p.deployment)].vllm : config_.pods[p.bare].vllm;
+  }
+  const std::optional<serve::CpuBoundServerConfig>& cpu_server_config(const PodRuntime& p) const {
+    return p.deployment >= 0 ? config_.deployments[static_cast<size_t>(p.deployment)].cpu_server
+                             : config_.pods[p.bare].cpu_server;
+  }
+  /// The CFS of the node a cpu-engine pod runs on, made when the first such pod starts there, with the
+  /// node's allocatable CPU as its cores (kube-reserved and system daemons are outside it). The
+  /// unlimited cluster's one node has 2^40 millicores (~1.1e9 cores): no container ever contends,
+  /// each runs at min(busy workers, limit) cores.
+  serve::NodeCpu& node_cpu(cluster::NodeId node) {
+    const uint32_t n = cluster::index_of(node);
+    SIM_CHECK(node != cluster::kNoNode, "a started pod is bound to a node");
+    if (node_cpus_.size() <= n) node_cpus_.resize(n + 1);
+    if (!node_cpus_[n]) {
+      const double cores = static_cast<double>(cluster_.node(node).allocatable.cpu_millicores) / 1000.0;
+      node_cpus_[n] = std::make_unique<serve::NodeCpu>(cores);
+    }
+    return *node_cpus_[n];
   }
   const net::ServerTransportConfig& grpc_config(const PodRuntime& p) const {
     return p.deployment >= 0 ? config_.deployments[static_cast<size_t>(p.deployment)].grpc : config_.pods[p.bare].grpc;
@@ -673,6 +754,15 @@ class World final : public traffic::RequestObserver,
       cluster_.set_replicas(deployment_ids_[index_of(ev.deployment, config_.deployments)], ev.replicas);
       return;
     }
+    if (ev.kind == ScenarioEvent::Kind::kZoneFailure) {
+      cluster_.fail_zone(ev.zone);
+      return;
+    }
+    if (ev.kind == ScenarioEvent::Kind::kNodeFailure) {  // a node not (yet) added: nothing fails
+      const cluster::NodeId node = cluster_.node_of_pool(ev.pool, ev.node);
+      if (node != cluster::kNoNode) cluster_.fail_node(node);
+      return;
+    }
     for (uint32_t i = 0; i < pods_.size(); ++i) {
       if (pods_[i].name == ev.pod) {
         cluster_.delete_pod(PodId{i});
@@ -758,6 +848,30 @@ class World final : public traffic::RequestObserver,
     return held;
   }
 
+  /// A request counts for its client if it was sent in the measured span [warmup, end), as in SliCollector.
+  bool measured(SimTime sent_at) const { return sent_at >= warmup_ && sent_at < end_; }
+
+  std::vector<report::ClientReport> client_reports() const {
+    std::vector<report::ClientReport> out;
+    for (size_t i = 0; i < client_sli_.size(); ++i) {
+      const ClientSli& c = client_sli_[i];
+      report::ClientReport r;
+      r.name = config_.clients[i].client.name;
+      r.sent = c.sent;
+      r.completed = c.completed;
+      r.failed = c.failed;
+      const auto ms = [&](double q) { return c.latency.quantile_ns(q) / 1e6; };
+      r.latency_ms = report::LatencySummary{c.latency.mean_ns() / 1e6, ms(0.5), ms(0.9), ms(0.95), ms(0.99), ms(0.999),
+                                            static_cast<double>(c.latency.max_ns()) / 1e6};
+      if (config_.slo.latency_ms) {
+        const uint64_t answered = c.completed + c.failed;
+        r.slo_attainment = answered == 0 ? 0.0 : static_cast<double>(c.within_slo) / static_cast<double>(answered);
+      }
+      out.push_back(std::move(r));
+    }
+    return out;
+  }
+
   std::vector<report::ProxyReport> proxy_reports() const {
     std::vector<report::ProxyReport> out;
     const double span_s = (end_ - warmup_).seconds_f();
@@ -831,6 +945,7 @@ class World final : public traffic::RequestObserver,
     out.mean_batch_size =
         s.batches() == 0 ? 0.0 : static_cast<double>(s.batched_requests()) / static_cast<double>(s.batches());
     out.max_queue_depth = static_cast<double>(s.max_queue_depth());
+    out.degraded_requests = s.degraded_requests();
     return out;
   }
 
@@ -843,6 +958,16 @@ class World final : public traffic::RequestObserver,
     out.nodes_scaled_down = st.nodes_scaled_down;
     out.spot_interruptions = st.spot_interruptions;
     out.preemptions = st.preemptions;
+    out.nodes_failed = st.nodes_failed;
+    out.pods_evicted_unreachable = st.pods_evicted_unreachable;
+    for (size_t n = 0; n < cluster_.node_count(); ++n) {
+      const cluster::Node& node = cluster_.node(cluster::NodeId{static_cast<uint32_t>(n)});
+      if (!node.failed) continue;
+      report::NodeFailureReport f{node.name, cluster_.config().pools[node.pool].zone, node.failed_at.seconds_f(), {}, 0};
+      if (node.not_ready_at != cluster::PodTimeline::kNever) f.not_ready_s = node.not_ready_at.seconds_f();
+      for (uint32_t i = 0; i < pods_.size(); ++i) f.pods += cluster_.pod(PodId{i}).node == node.id ? 1 : 0;
+      out.node_failures.push_back(std::move(f));
+    }
     if (out.unlimited) return out;
     const std::vector<cluster::PoolUsage> usage = cluster_.pool_usage();
     for (size_t k = 0; k < usage.size(); ++k) {
@@ -917,6 +1042,7 @@ class World final : public traffic::RequestObserver,
     const std::vector<uint64_t> connections = connections_per_pod();
     for (uint32_t i = 0; i < pods_.size(); ++i) rep.pods.push_back(pod_report(i, per_server[i], total, connections[i]));
     rep.proxies = proxy_reports();
+    rep.clients = client_reports();
     std::vector<std::string> names;
     for (const PodRuntime& p : pods_) names.push_back(p.name);
     rep.timeseries = sli_.timeseries(names);
@@ -938,10 +1064,23 @@ class World final : public traffic::RequestObserver,
   engine::Simulator sim_;
   traffic::RequestTable requests_;
   report::SliCollector sli_;
+  /// Per client (report.clients), over the measured span; empty when the report has no clients[].
+  struct ClientSli {
+    report::LatencyHistogram latency;  // OK answers, send to answer
+    uint64_t sent = 0, completed = 0, failed = 0, within_slo = 0;
+  };
+  std::vector<ClientSli> client_sli_;
   cluster::Cluster cluster_;
+  // Per node index, made lazily by node_cpu(); declared before pods_ so that the servers, which
+  // hold their node's CPU, are destroyed first.
+  std::vector<std::unique_ptr<serve::NodeCpu>> node_cpus_;
   std::deque<PodRuntime> pods_;  // by cluster pod index
   size_t next_bare_ = 0;         // the config.pods entry the next bare pod comes from
   bool building_ = true;         // before the steady state is wired: endpoint updates wait
+  /// Nodes may fail: pods' ports stay on the reply path so a failed pod's answers can be swallowed.
+  const bool has_failure_events_ = std::any_of(config_.events.begin(), config_.events.end(), [](const ScenarioEvent& e) {
+    return e.kind == ScenarioEvent::Kind::kZoneFailure || e.kind == ScenarioEvent::Kind::kNodeFailure;
+  });
   std::vector<cluster::DeploymentId> deployment_ids_;  // per config.deployments entry
   std::vector<std::string> deployment_names_;
   std::vector<uint64_t> pods_created_;                 // per Deployment: the next pod's number
@@ -1031,6 +1170,17 @@ bool DeploymentView::read_gauge(uint64_t uid, control::AppGauge gauge, double& o
       return true;
   }
   return false;
+}
+
+bool DeploymentView::read_histogram(uint64_t uid, std::span<double> cumulative_counts) const {
+  if (running_server(uid) == nullptr) return false;
+  const auto& counts = world_.pod_runtime(static_cast<uint32_t>(uid - 1)).duration_counts;
+  double sum = 0;
+  for (size_t b = 0; b < counts.size() && b < cumulative_counts.size(); ++b) {
+    sum += static_cast<double>(counts[b]);
+    cumulative_counts[b] = sum;
+  }
+  return true;
 }
 
 bool DeploymentView::read_counter(uint64_t uid, control::AppCounter counter, double& out) const {

@@ -126,7 +126,7 @@ class InferenceServer final : public ModelServer {
   std::vector<uint64_t> batch_size_counts() const override { return batch_size_counts_; }
   /// Batches started on the degraded tier, and the requests they carried (0 without a degraded tier).
   uint64_t degraded_batches() const { return degraded_batches_; }
-  uint64_t degraded_requests() const { return degraded_requests_; }
+  uint64_t degraded_requests() const override { return degraded_requests_; }
   /// Whether the last batch formed was degraded (the state hysteresis carries to the next one).
   bool degraded_now() const { return degraded_now_; }
 

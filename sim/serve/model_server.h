@@ -66,6 +66,8 @@ class ModelServer : public traffic::RequestSink {
   virtual double cpu_request_cores() const = 0;
   /// Container working set (host memory): runtime + per-request buffers.
   virtual double memory_working_set_bytes() const = 0;
+  /// Requests served by a cheaper quality tier (InferenceServer's `degraded`); 0 for engines without one.
+  virtual uint64_t degraded_requests() const { return 0; }
   /// Share of the KV cache in use, 0..1 (vllm:gpu_cache_usage_perc); 0 for engines without one.
   virtual double kv_cache_utilization() const { return 0.0; }
 

@@ -114,7 +114,7 @@ struct ScratchDir {
 
 TEST_CASE("the JSON report keeps the member order of run_report.h", "[report][json]") {
   const ordered_json j = ordered_json::parse(to_json(sample_report()));
-  CHECK(keys_of(j) == std::vector<std::string>{"scenario", "config", "sli", "pods", "timeseries", "cluster",
+  CHECK(keys_of(j) == std::vector<std::string>{"scenario", "config", "sli", "pods", "proxies", "timeseries", "cluster",
                                                "autoscaling", "findings", "engine"});
   CHECK(keys_of(j["scenario"]) == std::vector<std::string>{"name", "seed", "duration_s", "warmup_s"});
   CHECK(keys_of(j["sli"]) ==
@@ -132,7 +132,8 @@ TEST_CASE("the JSON report keeps the member order of run_report.h", "[report][js
   CHECK(keys_of(j["pods"][0]) ==
         std::vector<std::string>{"name", "deployment", "node", "created_s", "ready_s", "gone_s", "cold_start",
                                  "requests", "share", "mean_queue_depth", "utilization", "connections",
-                                 "cpu_utilization", "mean_batch_size", "batch_size_counts", "max_queue_depth"});
+                                 "cpu_utilization", "mean_batch_size", "batch_size_counts", "max_queue_depth",
+                                 "degraded_requests"});
   CHECK(keys_of(j["timeseries"]) ==
         std::vector<std::string>{"interval_s", "time_s", "rps", "completed_rps", "latency_mean_ms",
                                  "latency_p99_ms", "queue_depth_total", "in_system_total", "pod_rps"});
@@ -313,6 +314,7 @@ TEST_CASE("the JSON layout is fixed: 2-space indent, number arrays on one line",
     }
   },
   "pods": [],
+  "proxies": [],
   "timeseries": {
     "interval_s": 1,
     "time_s": [1, 2],
@@ -335,7 +337,10 @@ TEST_CASE("the JSON layout is fixed: 2-space indent, number arrays on one line",
     "nodes_provisioned": 0,
     "nodes_scaled_down": 0,
     "spot_interruptions": 0,
-    "preemptions": 0
+    "preemptions": 0,
+    "nodes_failed": 0,
+    "pods_evicted_unreachable": 0,
+    "node_failures": []
   },
   "autoscaling": {
     "events": [],
@@ -457,7 +462,8 @@ TEST_CASE("pods carry their Deployment, node, lifetime and cold-start stages", "
       "cold_start": null,
       "requests": 10,)") != std::string::npos);
   CHECK(text.find(R"(      "batch_size_counts": [],
-      "max_queue_depth": 7
+      "max_queue_depth": 7,
+      "degraded_requests": 0
     },)") != std::string::npos);
   CHECK(text.find(R"(      "name": "web-1",
       "deployment": "web",
@@ -530,7 +536,10 @@ TEST_CASE("the cluster and autoscaling objects sit between timeseries and engine
     "nodes_provisioned": 3,
     "nodes_scaled_down": 1,
     "spot_interruptions": 2,
-    "preemptions": 0
+    "preemptions": 0,
+    "nodes_failed": 0,
+    "pods_evicted_unreachable": 0,
+    "node_failures": []
   },
   "autoscaling": {
     "events": [
