@@ -28,3 +28,22 @@ if ! cmake --build "$asan" -- -j"$jobs" >"$log" 2>&1; then
 fi
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir "$asan" -j"$jobs" --output-on-failure
+
+# Issue 8's acceptance test for real: gRPC backends, kube-proxy-form iptables rules and HAProxy in a
+# network namespace of its own (loopback only; deleting the namespace cleans up), compared with
+# kubemind's prediction (validation/test.sh, about 1.5 minutes). It needs root and network
+# namespaces; where the machine gives neither, it says so and is skipped. Its gates are on measured
+# latencies, so a run disturbed by the host (a stalled VM) is repeated once before it counts as failed.
+echo "== Real testbed vs kubemind (validation/test.sh)" >&2
+if [[ $(id -u) -ne 0 ]]; then
+  echo "test.sh: SKIPPED the real testbed: it needs root (network namespaces, iptables)" >&2
+elif ! bash "$repo/validation/setup.sh" || ! ip netns add kmval-probe 2>/dev/null; then
+  echo "test.sh: SKIPPED the real testbed: its packages or network namespaces (ip netns add) are unavailable here" >&2
+else
+  ip netns delete kmval-probe
+  export KUBEMIND="$build/sim/cli/kubemind" KMVAL_BUILD="$repo/build-val"
+  if ! bash "$repo/validation/test.sh"; then
+    echo "test.sh: the real testbed missed a gate; repeating it once (host noise)" >&2
+    bash "$repo/validation/test.sh"
+  fi
+fi

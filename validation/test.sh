@@ -10,7 +10,8 @@
 # 4. the kind/ manifests parse and carry the experiments' fields (kind/check_manifests.py);
 # 5. loophole-l4 and l7-static for real (validation/local/run.sh) and in kubemind
 #    (validation/compare.py --check): every pod's share within 5 points, p50 and p99 within 15%.
-# Not part of CTest or .ci: needs root, iptables, HAProxy and Debian's gRPC (validation/setup.sh).
+# Run by scripts/test.sh (hence CI) after the CTest suites when the machine gives root and network
+# namespaces; needs iptables, HAProxy and Debian's gRPC (validation/setup.sh installs them).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=${KMVAL_BUILD:-/work/build-val}
