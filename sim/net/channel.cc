@@ -39,7 +39,7 @@ void Channel::dispatch(RequestId id) {
     return;
   }
   connect_idle_slots();
-  grow_if_full();
+  grow_if_full(pending_.size() + 1);
   // Wait for a connection on its way, or (kReportFull) for a stream on a full one.
   if (any_connecting() || any_ready()) {
     pending_.push_back(id);
@@ -53,14 +53,24 @@ bool Channel::any_ready() const {
                      [](const Slot& s) { return s.connection != nullptr && s.connection->ready(); });
 }
 
-void Channel::grow_if_full() {
-  // Envoy-style: one more connection when every ready one is full and none is on its way.
-  if (!report_full_ || any_connecting()) return;
+void Channel::grow_if_full(size_t waiting) {
+  // Envoy-style: one more connection when every ready one is full and none is on its way; HTTP/1.1:
+  // while fewer are on their way than calls wait for one.
+  if (!report_full_) return;
+  if (config_.connection.http1) {
+    const auto connecting = static_cast<size_t>(std::count_if(slots_.begin(), slots_.end(), [](const Slot& s) {
+      return s.connection != nullptr && s.connection->state() == Connection::State::kConnecting;
+    }));
+    if (connecting >= waiting) return;
+  } else if (any_connecting()) {
+    return;
+  }
   const size_t n = slots_.size();
   for (size_t k = 0; k < n; ++k) {
     const size_t i = (cursor_ + k) % n;
     const Connection* connection = slots_[i].connection;
-    if (connection == nullptr || !connection->ready()) continue;
+    // The address of a working connection (HTTP/1.1: or one on its way) is the one to dial again.
+    if (connection == nullptr || (!connection->ready() && !config_.connection.http1)) continue;
     Slot slot;
     slot.id = next_slot_id_++;
     slot.address = slots_[i].address;
@@ -135,7 +145,7 @@ void Channel::drain_pending() {
   while (!pending_.empty()) {
     Connection* connection = pick();
     if (connection == nullptr) {
-      grow_if_full();
+      grow_if_full(pending_.size());
       return;
     }
     connection->send(pending_.pop_front());

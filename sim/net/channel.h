@@ -134,7 +134,10 @@ class Channel final : public traffic::RequestSink, public ConnectionOwner {
   void retire(Connection& connection);
   void requeue_waiting(Connection& connection);
   void drain_pending();
-  void grow_if_full();
+  /// kReportFull: opens another connection when every ready one is full. HTTP/2 (Envoy) dials one
+  /// at a time; HTTP/1.1 dials one per call that `waiting` says needs a connection (a client or
+  /// nginx opens a connection per request that finds no idle one, at once).
+  void grow_if_full(size_t waiting);
   void fail_pending_if_hopeless();
   void fail(traffic::RequestId id, traffic::Outcome outcome);
   void after_loss(Slot& slot);

@@ -57,6 +57,17 @@ TEST_CASE("the same scenario and seed give byte-identical JSON in one process", 
   CHECK(a.size() > 1000);
 }
 
+// The reference architectures cross every newer path: node failures and silent pods, CFS sharing
+// between tenants, preemption, quality tiers, HTTP/1.1 pools and proxy chains.
+TEST_CASE("each reference architecture gives byte-identical JSON twice in one process", "[cli][determinism]") {
+  for (const char* name : {"architectures/kube-mind.json", "architectures/kai-platform.json",
+                           "architectures/mlops-multitenant.json", "architectures/ingress-envoy-grpc.json"}) {
+    INFO(name);
+    const std::string a = run_in_process(name);
+    CHECK(a == run_in_process(name));
+  }
+}
+
 TEST_CASE("another seed gives other numbers", "[cli][determinism]") {
   CHECK(run_in_process("md1.json", 1) != run_in_process("md1.json", 2));
 }
@@ -85,7 +96,7 @@ TEST_CASE("two CLI processes write byte-identical reports, equal to the library'
 TEST_CASE("every scenario in scenarios/ validates and runs", "[cli]") {
   const auto dir = temp_dir("scenarios");
   int count = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(kSource + "/scenarios")) {
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(kSource + "/scenarios")) {
     if (entry.path().extension() != ".json") continue;
     ++count;
     INFO(entry.path().string());

@@ -2,6 +2,7 @@
 #include "sim/net/channel.h"
 
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -207,4 +208,27 @@ TEST_CASE("pick_first with two connections replaces each one on the next call af
   CHECK(both_up >= 97);  // reconnecting only when both are gone keeps one down ~7% of the time
   CHECK(rig.channel.connections_opened() >= 2 * 10);  // 2 + 2 * floor(100 / 11.1)
   CHECK(rig.channel.connections_opened() <= 2 * 12);  // 2 + 2 * ceil(100 / 9)
+}
+
+TEST_CASE("an HTTP/1.1 keep-alive client holds one request per connection and dials one per waiting call", "[net]") {
+  // One pod, 1 ms hops, 50 ms service. HTTP/1.1: no SETTINGS, one request at a time per connection,
+  // another connection dialled at once for each call that finds none idle (a TCP handshake, 2 ms).
+  net::ChannelConfig config = policy(net::LbPolicy::kPickFirst);
+  config.connection.one_way_latency_ms = 1.0;
+  config.connection.http1 = true;
+  config.connection.at_stream_limit = net::AtStreamLimit::kReportFull;
+  Rig rig(1, 1, config, Duration::milliseconds(50));
+  rig.client.send_at(SimTime{0});  // connection 1 up at 2 ms; back at 2 + 1 + 50 + 1 = 54 ms
+  rig.sim.run_until(at_ms(60.0));
+  for (int i = 0; i < 3; ++i) rig.client.send();  // at 60 ms: one idle connection for three calls
+  rig.sim.run_until(at_ms(200.0));
+  rig.client.send();  // at 200 ms: three idle keep-alive connections, no new dial
+  rig.sim.run();
+  REQUIRE(rig.client.answers.size() == 5);
+  std::vector<SimTime> done;
+  for (const traffic::Request& r : rig.client.answers) done.push_back(r.finished_at);
+  std::sort(done.begin(), done.end());
+  // 60 ms on the idle connection: back at 112; the two others each dial at 60 (up at 62): back at 114.
+  CHECK(done == std::vector<SimTime>{at_ms(54.0), at_ms(112.0), at_ms(114.0), at_ms(114.0), at_ms(252.0)});
+  CHECK(rig.channel.connections_opened() == 3);
 }
