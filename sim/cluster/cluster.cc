@@ -40,6 +40,7 @@ const std::string* Node::label(const std::string& key) const {
 
 Cluster::Cluster(engine::Simulator& sim, ClusterConfig config) : sim_(sim), config_(std::move(config)) {
   pool_nodes_.resize(config_.pools.size());
+  quota_rejections_.resize(config_.quotas.size());
   for (uint32_t pool = 0; pool < config_.pools.size(); ++pool) {
     templates_.push_back(make_node(pool, UINT32_MAX));
   }
@@ -103,6 +104,7 @@ void Cluster::on_node_ready(uint64_t node) {
 // --- pods ---------------------------------------------------------------------------------------
 
 PodId Cluster::create_pod(const PodSpec& spec) {
+  if (!quota_admits(spec, -1)) return kNoPod;
   specs_.push_back(spec);
   return new_pod(static_cast<uint32_t>(specs_.size() - 1), -1, -1);
 }
@@ -304,6 +306,13 @@ void Cluster::delete_with_grace(Pod& p, Duration grace) {
     } else if (!sim_.is_pending(p.endpoint_event)) {  // a pending event of a published pod is a removal
       p.endpoint_event =
           sim_.schedule_in<&Cluster::on_endpoint_event>(config_.endpoint_publish_delay, this, index_of(p.id));
+    }
+    // It stops counting against its namespace's quota once deletionTimestamp + grace has passed
+    // (deployment.cc, "ResourceQuota"): a ReplicaSet refused for quota may then create its pod.
+    for (const ResourceQuota& q : config_.quotas) {
+      if (q.ns != specs_[p.spec].ns) continue;
+      sim_.schedule_in<&Cluster::on_quota_expiry>(grace + grace + Duration::nanoseconds(1), this, index_of(p.id));
+      break;
     }
     request_sync();
     notify(&PodLifecycleListener::on_pod_terminating, p.id);

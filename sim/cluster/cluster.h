@@ -35,6 +35,10 @@
 //   confirm them gone is dead): on_pod_sigterm and on_pod_gone never fire for a pod on a failed node.
 //   Their ReplicaSet no longer counts them, so replacements are created at eviction.
 //
+// ResourceQuota admission (ClusterConfig::quotas; rules in deployment.cc, "ResourceQuota"): a pod of a
+// namespace with quotas is created only if every quota still holds with it; otherwise the create is
+// refused (stats().quota_rejections) and the ReplicaSet retries at its next sync.
+//
 // The rules and simplifications of each part are written where it is implemented: scheduler
 // (scheduler.cc, top), Cluster Autoscaler scale-up and scale-down (cluster.cc), Deployment and
 // ReplicaSet controllers (deployment.cc, top).
@@ -184,6 +188,14 @@ struct DeploymentStatus {
   int32_t updated = 0;     // of those, on the current template
   int32_t ready = 0;       // ready and not terminating (minReadySeconds 0: available = ready)
   int32_t terminating = 0;
+  uint64_t quota_rejections = 0;  // pod creations of this Deployment refused by ResourceQuota
+};
+
+/// One ResourceQuota's status (status.used against spec.hard), as of now.
+struct QuotaStatus {
+  Resources used;        // requests of the namespace's pods that count (Cluster::counts_for_quota)
+  int64_t pods = 0;      // those pods
+  uint64_t rejections = 0;  // pod creations this quota refused (one refused pod may count in several)
 };
 
 /// Usage of one node pool up to now: node-hours from each node's request to its removal.
@@ -202,6 +214,7 @@ struct ClusterStats {
   uint64_t nodes_scaled_down = 0;  // removed by the CA
   uint64_t nodes_failed = 0;       // fail_node / fail_zone
   uint64_t pods_evicted_unreachable = 0;  // deleted by taint eviction (unreachable:NoExecute)
+  uint64_t quota_rejections = 0;   // pod creations refused by ResourceQuota admission
 };
 
 class Cluster {
@@ -235,7 +248,8 @@ class Cluster {
   NodeId node_of_pool(const std::string& pool, int32_t index) const;
 
   // --- pods ---------------------------------------------------------------------------------------
-  /// A bare pod (no controller).
+  /// A bare pod (no controller). kNoPod if ResourceQuota admission refuses it (no retry: nothing
+  /// owns it).
   PodId create_pod(const PodSpec& spec);
   /// The run starts in steady state: every pod bound to a node and not yet Ready is made running,
   /// Ready and published now, as if it had been running before (image on the node, weights loaded,
@@ -272,6 +286,10 @@ class Cluster {
   /// Per pool, in configuration order.
   std::vector<PoolUsage> pool_usage() const;
   const ClusterStats& stats() const { return stats_; }
+  /// Per entry of config().quotas, in that order.
+  std::vector<QuotaStatus> quota_status() const;
+  /// Does the pod count against its namespace's quotas now? (QuotaV1Pod; see deployment.cc)
+  bool counts_for_quota(const Pod& p) const;
   const ClusterConfig& config() const { return config_; }
 
  private:
@@ -285,6 +303,7 @@ class Cluster {
     DeploymentSpec spec;           // spec.pod is the current template
     std::vector<uint32_t> replica_sets;
     uint32_t current = 0;          // index into replica_sets_
+    uint64_t quota_rejections = 0;
   };
 
   PodId new_pod(uint32_t spec, int32_t deployment, int32_t replica_set);
@@ -309,6 +328,10 @@ class Cluster {
   void unreachable_bound(Pod& p);  // p was just bound to a failed node
   void on_autoscaler_scan(uint64_t);
   void on_sync(uint64_t);
+  void on_quota_expiry(uint64_t pod);  // a stuck-terminating pod stopped counting against quota
+  /// ResourceQuota admission of a pod of `spec`: true if every quota of its namespace admits it;
+  /// otherwise counts the refusal (against `deployment` if >= 0) and returns false.
+  bool quota_admits(const PodSpec& spec, int32_t deployment);
   void schedule_scan();
   bool scale_down();  // returns whether any node is a scale-down candidate
   bool pods_movable(const Node& n, std::vector<Resources>& free, const std::vector<bool>& leaving) const;
@@ -360,6 +383,7 @@ class Cluster {
   bool scheduling_requested_ = false;
   bool sync_requested_ = false;
   ClusterStats stats_;
+  std::vector<uint64_t> quota_rejections_;  // per config_.quotas entry
 };
 
 /// Does `toleration` tolerate `taint`? (core/v1 Toleration.ToleratesTaint)

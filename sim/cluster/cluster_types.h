@@ -26,6 +26,8 @@ enum class NodeId : uint32_t {};
 enum class PodId : uint32_t {};
 enum class DeploymentId : uint32_t {};
 inline constexpr NodeId kNoNode{UINT32_MAX};
+/// What Cluster::create_pod returns when the API server refuses the pod (ResourceQuota admission).
+inline constexpr PodId kNoPod{UINT32_MAX};
 inline constexpr uint32_t index_of(NodeId id) { return static_cast<uint32_t>(id); }
 inline constexpr uint32_t index_of(PodId id) { return static_cast<uint32_t>(id); }
 inline constexpr uint32_t index_of(DeploymentId id) { return static_cast<uint32_t>(id); }
@@ -133,6 +135,7 @@ enum class DrainMode : uint8_t {
 /// The pod template: scheduling constraints plus the timed cold-start pipeline of the container.
 struct PodSpec {
   std::string app;  // label app=<app>; topology spread counts pods with the same app
+  std::string ns = "default";  // metadata.namespace: the ResourceQuotas that admit the pod
   Resources requests;
   int32_t priority = 0;  // PriorityClass value; 0 without a class (k8s default)
   std::vector<Toleration> tolerations;
@@ -197,8 +200,22 @@ enum class ScoringStrategy : uint8_t {
   kMostAllocated    // bin packing, common on GPU clusters
 };
 
+/// core/v1 ResourceQuota, the part of spec.hard that bounds what pods request: each limit is on the
+/// sum over the namespace's pods that count (Cluster::counts_for_quota); -1 = no limit on it. A pod
+/// is admitted only if every quota of its namespace admits it (the API server's ResourceQuota
+/// admission plugin, which checks all quotas that match; a refusal is HTTP 403 "exceeded quota").
+struct ResourceQuota {
+  std::string name;
+  std::string ns = "default";
+  int64_t cpu_millicores = -1;  // requests.cpu (alias cpu)
+  int64_t memory_bytes = -1;    // requests.memory (alias memory)
+  int64_t gpus = -1;            // requests.nvidia.com/gpu
+  int64_t pods = -1;            // pods: the number of pods that count
+};
+
 struct ClusterConfig {
   std::vector<NodePoolConfig> pools;
+  std::vector<ResourceQuota> quotas;  // in configuration order
   ClusterAutoscalerConfig autoscaler;
   ScoringStrategy scoring = ScoringStrategy::kLeastAllocated;
   /// Scheduler decision + bind + kubelet pod sync; ~10-100 ms per pod (autoscalers.md 4.2). 0 keeps

@@ -19,6 +19,23 @@
 //   ("doubled up"); both Ready: more recently Ready first; newer first; higher pod id first.
 //   Simplifications: pod-deletion-cost and restart counts are absent; the LogarithmicScaleDown
 //   buckets and the random-UID tie are replaced by exact times and pod id (deterministic).
+// ResourceQuota (ClusterConfig::quotas; the API server's ResourceQuota admission plugin and the
+//   quota evaluator of pkg/quota/v1/evaluator/core/pods.go): a pod create in a namespace with quotas
+//   is admitted only if, for every quota of the namespace and every resource it bounds, usage + the
+//   pod's requests <= hard (a refusal: 403 "exceeded quota"). Usage is computed at admission over the
+//   namespace's pods that count (QuotaV1Pod): not gone (a gone pod's object is deleted; a terminal pod
+//   does not count either) and not past deletionTimestamp + deletionGracePeriodSeconds, where the API
+//   server sets deletionTimestamp = deletion request + grace (apiserver pkg/registry/rest/delete.go
+//   BeforeDelete). So a terminating pod counts until it is gone, or, stuck terminating on a lost
+//   node, until 2 x grace after its deletion. The ReplicaSet creates its missing pods one by one and
+//   stops at the first refusal (slowStartBatch skips the rest of a sync after an error), records it
+//   (FailedCreate; stats().quota_rejections, one per refused create) and retries at its next sync:
+//   any sync of the cluster (a pod turning Ready, starting to terminate or gone, a Deployment
+//   change), and at the instant a stuck-terminating pod of a namespace with quotas stops counting.
+//   Simplifications: usage is exact at admission (the real quota status is updated by the admission
+//   itself and the quota controller, --resource-quota-sync-period 5m, with replenishment on pod
+//   deletion); the controller's rate-limited requeue backoff is not modelled; quotas bound requests
+//   (cpu, memory, nvidia.com/gpu) and the pod count only, not limits.* or object counts.
 // Not modelled: proportional scaling of several ReplicaSets when replicas change mid-rollout (the
 // rolling rules above then converge on the new count), the Recreate strategy, revision history,
 // progressDeadlineSeconds, the ReplicaSet's slow-start creation batches.
@@ -174,8 +191,13 @@ bool Cluster::sync_replica_set(uint32_t rsi) {
     const uint32_t spec = rs.spec;
     const int32_t deployment = static_cast<int32_t>(rs.deployment);
     const int32_t want = rs.replicas;
-    for (int32_t i = have; i < want; ++i) new_pod(spec, deployment, static_cast<int32_t>(rsi));
-    return true;
+    bool created = false;
+    for (int32_t i = have; i < want; ++i) {
+      if (!quota_admits(specs_[spec], deployment)) break;  // FailedCreate: retried at the next sync
+      new_pod(spec, deployment, static_cast<int32_t>(rsi));
+      created = true;
+    }
+    return created;
   }
   // Rank: active pods of the same Deployment on each pod's node.
   auto colocated = [this](const Pod& p) {
@@ -207,10 +229,61 @@ bool Cluster::sync_replica_set(uint32_t rsi) {
   return true;
 }
 
+bool Cluster::counts_for_quota(const Pod& p) const {
+  // QuotaV1Pod: gone (deleted) pods and pods past deletionTimestamp + grace do not count; the
+  // deletionTimestamp itself is the deletion request + grace. Strictly after, as now.After(...).
+  if (p.stage == PodStage::kGone) return false;
+  return !p.deletion_requested || sim_.now() <= p.t.deleted + p.grace + p.grace;
+}
+
+bool Cluster::quota_admits(const PodSpec& spec, int32_t deployment) {
+  if (config_.quotas.empty()) return true;
+  bool admitted = true;
+  for (size_t q = 0; q < config_.quotas.size(); ++q) {
+    const ResourceQuota& quota = config_.quotas[q];
+    if (quota.ns != spec.ns) continue;
+    Resources used = spec.requests;
+    int64_t pods = 1;
+    for (const Pod& p : pods_) {
+      if (specs_[p.spec].ns != quota.ns || !counts_for_quota(p)) continue;
+      used += specs_[p.spec].requests;
+      ++pods;
+    }
+    const auto within = [](int64_t value, int64_t hard) { return hard < 0 || value <= hard; };
+    if (within(used.cpu_millicores, quota.cpu_millicores) && within(used.memory_bytes, quota.memory_bytes) &&
+        within(used.gpus, quota.gpus) && within(pods, quota.pods)) {
+      continue;
+    }
+    ++quota_rejections_[q];
+    admitted = false;
+  }
+  if (!admitted) {
+    ++stats_.quota_rejections;
+    if (deployment >= 0) ++deployments_[static_cast<size_t>(deployment)].quota_rejections;
+  }
+  return admitted;
+}
+
+void Cluster::on_quota_expiry(uint64_t) { request_sync(); }
+
+std::vector<QuotaStatus> Cluster::quota_status() const {
+  std::vector<QuotaStatus> out(config_.quotas.size());
+  for (size_t q = 0; q < config_.quotas.size(); ++q) {
+    out[q].rejections = quota_rejections_[q];
+    for (const Pod& p : pods_) {
+      if (specs_[p.spec].ns != config_.quotas[q].ns || !counts_for_quota(p)) continue;
+      out[q].used += specs_[p.spec].requests;
+      ++out[q].pods;
+    }
+  }
+  return out;
+}
+
 DeploymentStatus Cluster::deployment_status(DeploymentId id) const {
   const Deployment& d = deployments_[index_of(id)];
   DeploymentStatus s;
   s.replicas = d.spec.replicas;
+  s.quota_rejections = d.quota_rejections;
   for (const Pod& p : pods_) {
     if (p.deployment != static_cast<int32_t>(index_of(id)) || p.stage == PodStage::kGone) continue;
     if (p.deletion_requested) {

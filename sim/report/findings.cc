@@ -377,6 +377,25 @@ void displaced_pods(const RunReport& r, std::vector<Finding>& out) {
   out.push_back(std::move(f));
 }
 
+/// Pod creations refused by ResourceQuota admission, per quota that refused any.
+void quota_blocked(const RunReport& r, std::vector<Finding>& out) {
+  for (const QuotaReport& q : r.cluster.quotas) {
+    if (q.rejections == 0) continue;
+    Finding f{"quota-blocked", "warning", "", {}};
+    const std::string blocked = name_list(q.blocked_deployments);
+    f.text = fmt::format("{} refused by ResourceQuota {} in namespace {}; {}.",
+                         plural(q.rejections, "pod creation was", "pod creations were"), q.name, q.ns,
+                         blocked.empty() ? "every Deployment of the namespace reached its desired replicas by the end"
+                                         : fmt::format("{} stayed below {} desired replicas",
+                                                       q.blocked_deployments.size() == 1 ? "the Deployment " + blocked
+                                                                                         : "the Deployments " + blocked,
+                                                       q.blocked_deployments.size() == 1 ? "its" : "their"));
+    f.numbers = {{"rejections", static_cast<double>(q.rejections)},
+                 {"blocked_deployments", static_cast<double>(q.blocked_deployments.size())}};
+    out.push_back(std::move(f));
+  }
+}
+
 /// What each hop of a proxy chain adds to a request on average (worker wait + CPU + round trip).
 void proxy_hops(const RunReport& r, std::vector<Finding>& out) {
   if (r.proxies.empty()) return;
@@ -553,6 +572,7 @@ std::vector<Finding> find_findings(const RunReport& report) {
   errors(report, out);
   node_failures(report, out);
   displaced_pods(report, out);
+  quota_blocked(report, out);
   proxy_hops(report, out);
   cost(report, out);
   return out;

@@ -143,6 +143,18 @@ struct NodeFailureReport {
   uint64_t pods = 0;                  // pods bound to it when it failed or after
 };
 
+/// One ResourceQuota at the end of the run: spec.hard (-1: no limit on that resource), status.used
+/// (the namespace's pods that still count) and the pod creations it refused during the run.
+struct QuotaReport {
+  std::string name;
+  std::string ns;
+  int64_t hard_cpu_millicores = -1, hard_memory_bytes = -1, hard_gpus = -1, hard_pods = -1;
+  int64_t used_cpu_millicores = 0, used_memory_bytes = 0, used_gpus = 0, used_pods = 0;
+  uint64_t rejections = 0;
+  /// Deployments of the namespace that had creates refused and ended below their desired replicas.
+  std::vector<std::string> blocked_deployments;
+};
+
 /// The cluster's capacity and cost. `unlimited`: the scenario has no cluster section (no pools).
 struct ClusterReport {
   bool unlimited = true;
@@ -156,6 +168,8 @@ struct ClusterReport {
   uint64_t preemptions = 0;
   uint64_t nodes_failed = 0;              // node_failure / zone_failure events
   uint64_t pods_evicted_unreachable = 0;  // deleted by the taint eviction of an unreachable node
+  uint64_t quota_rejections = 0;          // pod creations refused by ResourceQuota admission
+  std::vector<QuotaReport> quotas;        // resource_quotas, in file order
   std::vector<NodeFailureReport> node_failures;  // in node order
 };
 

@@ -15,6 +15,7 @@
 #include <stdexcept>
 #include <string_view>
 #include <system_error>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -82,6 +83,7 @@ class JsonWriter {
 
   void value(uint64_t v) { fmt::format_to(std::back_inserter(out_), "{}", v); }
   void value(int32_t v) { fmt::format_to(std::back_inserter(out_), "{}", v); }
+  void value(int64_t v) { fmt::format_to(std::back_inserter(out_), "{}", v); }
   /// Not an overload of value(): a string literal would convert to bool before string_view.
   void boolean(bool v) { out_ += v ? "true" : "false"; }
   void value(double v) { append_json_number(out_, v); }
@@ -376,6 +378,32 @@ void write_cluster(JsonWriter& w, const ClusterReport& c) {
   w.member("preemptions", c.preemptions);
   w.member("nodes_failed", c.nodes_failed);
   w.member("pods_evicted_unreachable", c.pods_evicted_unreachable);
+  w.member("quota_rejections", c.quota_rejections);
+  w.key("quotas");
+  w.begin_array();
+  for (const QuotaReport& q : c.quotas) {
+    w.element();
+    w.begin_object();
+    w.member("name", q.name);
+    w.member("namespace", q.ns);
+    // Per resource the quota bounds: {"hard", "used"} (cpu in millicores, memory in bytes).
+    const std::array<std::tuple<const char*, int64_t, int64_t>, 4> resources = {
+        {{"requests.cpu_millicores", q.hard_cpu_millicores, q.used_cpu_millicores},
+         {"requests.memory_bytes", q.hard_memory_bytes, q.used_memory_bytes},
+         {"requests.nvidia.com/gpu", q.hard_gpus, q.used_gpus},
+         {"pods", q.hard_pods, q.used_pods}}};
+    for (const auto& [key, hard, used] : resources) {
+      if (hard < 0) continue;
+      w.key(key);
+      w.begin_object();
+      w.member("hard", hard);
+      w.member("used", used);
+      w.end_object();
+    }
+    w.member("rejections", q.rejections);
+    w.end_object();
+  }
+  w.end_array();
   w.key("node_failures");
   w.begin_array();
   for (const NodeFailureReport& f : c.node_failures) {
@@ -579,6 +607,24 @@ void append_clients(std::string& out, const std::vector<ClientReport>& clients) 
   }
 }
 
+/// The ResourceQuota lines of the cluster block (none without quotas).
+void append_quotas(std::string& out, const ClusterReport& c) {
+  if (c.quotas.empty()) return;
+  auto it = std::back_inserter(out);
+  fmt::format_to(it, "  pod creations refused by ResourceQuota {}\n", c.quota_rejections);
+  for (const QuotaReport& q : c.quotas) {
+    std::string used;
+    if (q.hard_cpu_millicores >= 0) used += fmt::format(" | cpu {}m/{}m", q.used_cpu_millicores, q.hard_cpu_millicores);
+    if (q.hard_memory_bytes >= 0) {
+      used += fmt::format(" | memory {:.2f}/{:.2f} GiB", static_cast<double>(q.used_memory_bytes) / 0x1p30,
+                          static_cast<double>(q.hard_memory_bytes) / 0x1p30);
+    }
+    if (q.hard_gpus >= 0) used += fmt::format(" | GPUs {}/{}", q.used_gpus, q.hard_gpus);
+    if (q.hard_pods >= 0) used += fmt::format(" | pods {}/{}", q.used_pods, q.hard_pods);
+    fmt::format_to(it, "  quota {}/{}: refused {}{}\n", q.ns, q.name, q.rejections, used);
+  }
+}
+
 void append_cluster(std::string& out, const ClusterReport& c) {
   out += "Cluster\n";
   size_t name_width = std::string_view("total").size();
@@ -603,6 +649,7 @@ void append_cluster(std::string& out, const ClusterReport& c) {
     fmt::format_to(it, "  nodes failed {} | pods evicted from unreachable nodes {}\n", c.nodes_failed,
                    c.pods_evicted_unreachable);
   }
+  append_quotas(out, c);
 }
 
 /// One row per pod that started during the run: seconds in each stage, then created -> Ready.
@@ -804,6 +851,10 @@ std::string to_text(const RunReport& report) {
   append_cold_starts(out, report.pods);
   if (!report.cluster.unlimited) {
     append_cluster(out, report.cluster);
+    out += '\n';
+  } else if (!report.cluster.quotas.empty()) {  // the unlimited cluster: only its quotas
+    out += "Cluster\n";
+    append_quotas(out, report.cluster);
     out += '\n';
   }
   append_autoscaling(out, report.autoscaling);

@@ -367,6 +367,7 @@ std::string resolved_config_json(const ScenarioConfig& config) {
     if (!pod.labels.empty()) entry["labels"] = pod.labels;
     entry["server"] = server_json(pod.server, pod.grpc, pod.pod.requests, pod.vllm, pod.cpu_server);
     entry["pod"] = pod_json(pod.pod);
+    if (pod.pod.ns != "default") entry["namespace"] = pod.pod.ns;
     pods.push_back(std::move(entry));
   }
   if (!pods.empty()) out["pods"] = std::move(pods);
@@ -375,21 +376,35 @@ std::string resolved_config_json(const ScenarioConfig& config) {
     const Ordered strategy{{"type", "RollingUpdate"},
                            {"rollingUpdate", Ordered{{"maxSurge", int_or_percent_json(d.max_surge)},
                                                      {"maxUnavailable", int_or_percent_json(d.max_unavailable)}}}};
-    deployments.push_back(Ordered{{"name", d.name},
-                                  {"replicas", d.replicas},
-                                  {"labels", d.labels},
-                                  {"strategy", strategy},
-                                  {"server", server_json(d.server, d.grpc, d.pod.requests, d.vllm, d.cpu_server)},
-                                  {"pod", pod_json(d.pod)}});
+    Ordered entry{{"name", d.name},
+                  {"replicas", d.replicas},
+                  {"labels", d.labels},
+                  {"strategy", strategy},
+                  {"server", server_json(d.server, d.grpc, d.pod.requests, d.vllm, d.cpu_server)},
+                  {"pod", pod_json(d.pod)}};
+    if (d.pod.ns != "default") entry["namespace"] = d.pod.ns;
+    deployments.push_back(std::move(entry));
   }
   if (!deployments.empty()) out["deployments"] = std::move(deployments);
   Ordered services = Ordered::array();
   for (const auto& svc : config.services) {
     Ordered entry{{"name", svc.name}, {"selector", svc.selector}};
     if (svc.headless) entry["clusterIP"] = "None";
+    if (svc.ns != "default") entry["namespace"] = svc.ns;
     services.push_back(std::move(entry));
   }
   if (!services.empty()) out["services"] = std::move(services);
+  Ordered quotas = Ordered::array();
+  for (const cluster::ResourceQuota& q : config.cluster.cluster.quotas) {
+    Ordered hard = Ordered::object();
+    if (q.cpu_millicores >= 0) hard["requests.cpu"] = std::to_string(q.cpu_millicores) + "m";
+    if (q.memory_bytes >= 0) hard["requests.memory"] = q.memory_bytes;
+    if (q.gpus >= 0) hard["requests.nvidia.com/gpu"] = q.gpus;
+    if (q.pods >= 0) hard["pods"] = q.pods;
+    quotas.push_back(Ordered{{"metadata", Ordered{{"name", q.name}, {"namespace", q.ns}}},
+                             {"spec", Ordered{{"hard", std::move(hard)}}}});
+  }
+  if (!quotas.empty()) out["resource_quotas"] = std::move(quotas);
   Ordered proxies = Ordered::array();
   for (const auto& p : config.proxies) proxies.push_back(proxy_json(p));
   if (!proxies.empty()) out["proxies"] = std::move(proxies);

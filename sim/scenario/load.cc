@@ -1414,6 +1414,114 @@ void read_events(ObjectReader& root, ScenarioConfig& config) {
                    [](const ScenarioEvent& a, const ScenarioEvent& b) { return a.at_s < b.at_s; });
 }
 
+// --- Namespaces and ResourceQuotas ----------------------------------------------------------------
+
+/// metadata.namespace of a pod, Deployment or Service: a DNS-1123 label, "default" when absent.
+std::string read_namespace(ObjectReader& element) {
+  return element.string("namespace", Presence::kOptional, kDnsLabel, is_dns_label).value_or("default");
+}
+
+/// A count quantity (nvidia.com/gpu, pods): a JSON integer or a string of digits ("4"), in [0, max].
+std::optional<int64_t> read_count_quantity(ObjectReader& reader, std::string_view key, int64_t max) {
+  const Json* raw = reader.find(key);
+  if (raw == nullptr) return std::nullopt;
+  int64_t value = -1;
+  if (raw->is_number_integer()) {
+    value = raw->get<int64_t>();
+  } else if (raw->is_string()) {
+    const std::string& text = raw->get_ref<const std::string&>();
+    if (!text.empty() && text.size() <= 12 && text.find_first_not_of("0123456789") == std::string::npos) {
+      value = std::stoll(text);
+    }
+  }
+  if (value < 0 || value > max) {
+    reader.issue(key, "a whole number in [0, " + std::to_string(max) + "] (a JSON integer or a string such as \"4\")",
+                 describe(*raw));
+    return std::nullopt;
+  }
+  return value;
+}
+
+/// The smaller of two optional limits (both "cpu" and "requests.cpu" bound the same requests sum).
+std::optional<int64_t> tighter(std::optional<int64_t> a, std::optional<int64_t> b) {
+  if (a && b) return std::min(*a, *b);
+  return a ? a : b;
+}
+
+/// `resource_quotas`: core/v1 ResourceQuota objects, {"metadata": {"name", "namespace"}, "spec":
+/// {"hard": {...}}}. spec.hard keys: requests.cpu (or its alias cpu), requests.memory (or memory),
+/// requests.nvidia.com/gpu, pods; quantities as in resources.requests. Names are unique across the
+/// scenario. Several quotas of one namespace all apply (each must admit a pod).
+std::vector<cluster::ResourceQuota> read_resource_quotas(ObjectReader& root) {
+  std::vector<cluster::ResourceQuota> out;
+  const Json* list = root.array("resource_quotas", Presence::kOptional);
+  if (list == nullptr) return out;
+  std::map<std::string, std::string> first_pointer;
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    ObjectReader element((*list)[i], child_pointer(root.pointer("resource_quotas"), i), root.issues());
+    cluster::ResourceQuota q;
+    if (auto meta = element.object("metadata", Presence::kRequired)) {
+      if (const auto name = meta->string("name", Presence::kRequired, kDnsLabel, is_dns_label)) {
+        q.name = *name;
+        const auto [it, inserted] = first_pointer.try_emplace(*name, meta->pointer("name"));
+        if (!inserted) {
+          meta->issue("name", "a name no other ResourceQuota has (" + it->second + " has it)", describe_string(*name));
+        }
+      }
+      q.ns = read_namespace(*meta);
+      meta->finish();
+    }
+    if (auto spec = element.object("spec", Presence::kRequired)) {
+      if (auto hard = spec->object("hard", Presence::kRequired)) {
+        std::optional<int64_t> cpu, memory;
+        for (const char* key : {"requests.cpu", "cpu"}) {
+          if (const auto cores = read_cpu_quantity(*hard, key)) cpu = tighter(cpu, std::llround(*cores * 1000));
+        }
+        for (const char* key : {"requests.memory", "memory"}) {
+          memory = tighter(memory, read_memory_quantity(*hard, key, true));
+        }
+        const auto gpus = read_count_quantity(*hard, std::string("requests.") + kGpuResource, kMaxGpusPerNode * kMaxNodesPerPool);
+        const auto pods = read_count_quantity(*hard, "pods", kMaxReplicas * 100);
+        q.cpu_millicores = cpu.value_or(-1);
+        q.memory_bytes = memory.value_or(-1);
+        q.gpus = gpus.value_or(-1);
+        q.pods = pods.value_or(-1);
+        hard->finish();  // any other key (limits.cpu, count/pods, ...): not modelled, refused by name
+      }
+      spec->finish();
+    }
+    element.finish();
+    out.push_back(std::move(q));
+  }
+  return out;
+}
+
+/// Bare pods are created at t = 0, in file order, before any Deployment's: if ResourceQuota
+/// admission would refuse one, it would simply not exist (nothing retries it), so the file is refused.
+void check_bare_pods_within_quotas(const ScenarioConfig& config, std::vector<Issue>& issues) {
+  const auto& quotas = config.cluster.cluster.quotas;
+  for (size_t q = 0; q < quotas.size(); ++q) {
+    cluster::Resources used;
+    int64_t pods = 0;
+    for (size_t i = 0; i < config.pods.size(); ++i) {
+      const PodConfig& pod = config.pods[i];
+      if (!pod.deployment.empty() || pod.pod.ns != quotas[q].ns) continue;
+      used += pod.pod.requests;
+      ++pods;
+      const auto over = [](int64_t value, int64_t hard) { return hard >= 0 && value > hard; };
+      if (over(used.cpu_millicores, quotas[q].cpu_millicores) || over(used.memory_bytes, quotas[q].memory_bytes) ||
+          over(used.gpus, quotas[q].gpus) || over(pods, quotas[q].pods)) {
+        issues.push_back({"/pods/" + std::to_string(i),
+                          "bare pods of namespace " + quote(quotas[q].ns) + " that fit ResourceQuota " +
+                              quote(quotas[q].name) + " (/resource_quotas/" + std::to_string(q) +
+                              ": the API server would refuse this pod, and no controller retries a bare pod)",
+                          "pod " + quote(pod.name) + " exceeding it"});
+        break;
+      }
+    }
+  }
+}
+
 ScenarioConfig read_scenario(const Json& document, ModelCatalog& catalog, const std::string& base_dir,
                              std::vector<Issue>& issues) {
   ScenarioConfig config;
@@ -1524,6 +1632,7 @@ ScenarioConfig read_scenario(const Json& document, ModelCatalog& catalog, const 
       server->finish();
     }
     pod.pod = read_pod_spec(element, pod_defaults(name, pod.server, requests));
+    pod.pod.ns = read_namespace(element);
     config.pods.push_back(std::move(pod));
   });
   read_named_list(r, "deployments", "deployment", Presence::kOptional,
@@ -1546,6 +1655,7 @@ ScenarioConfig read_scenario(const Json& document, ModelCatalog& catalog, const 
       server->finish();
     }
     d.pod = read_pod_spec(element, pod_defaults(name, d.server, requests));
+    d.pod.ns = read_namespace(element);
     config.deployments.push_back(std::move(d));
   });
   std::map<std::string, std::string> pod_pointer;  // pod name -> where it comes from
@@ -1567,6 +1677,7 @@ ScenarioConfig read_scenario(const Json& document, ModelCatalog& catalog, const 
   read_named_list(r, "services", "service", Presence::kOptional, [&](ObjectReader& element, const std::string& name) {
     ServiceConfig svc;
     svc.name = name;
+    svc.ns = read_namespace(element);
     svc.selector = read_labels(element, "selector", Presence::kRequired);
     if (const Json* ip = element.find("clusterIP"); ip != nullptr) {
       if (ip->is_string() && ip->get<std::string>() == "None") {
@@ -1611,6 +1722,8 @@ ScenarioConfig read_scenario(const Json& document, ModelCatalog& catalog, const 
     config.proxies.push_back(std::move(proxy));
   });
   config.cluster = read_cluster(r);
+  config.cluster.cluster.quotas = read_resource_quotas(r);
+  check_bare_pods_within_quotas(config, issues);
   read_metrics(r, config);
   read_autoscalers(r, config);
   read_events(r, config);

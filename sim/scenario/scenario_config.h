@@ -109,6 +109,7 @@ struct AutoscalerConfig {
 /// kube-proxy. Headless (clusterIP: None): DNS returns the selected pods' IPs.
 struct ServiceConfig {
   std::string name;
+  std::string ns = "default";  // metadata.namespace: selects only pods of this namespace
   std::map<std::string, std::string> selector;
   bool headless = false;
 };

@@ -459,7 +459,9 @@ class World final : public traffic::RequestObserver,
     pods_[i].published = true;
     if (!building_ && pods_[i].deployment >= 0) activator_changed(static_cast<size_t>(pods_[i].deployment));
     for (ServiceWiring& w : services_) {
-      if (!selects(w.config->selector, pods_[i].labels)) continue;
+      // A Service selects pods of its own namespace only (the EndpointSlice controller lists pods in
+      // the Service's namespace).
+      if (cluster_.spec_of(id).ns != w.config->ns || !selects(w.config->selector, pods_[i].labels)) continue;
       w.endpoints.insert(std::lower_bound(w.endpoints.begin(), w.endpoints.end(), i), i);
       endpoints_changed(w);
     }
@@ -684,7 +686,7 @@ class World final : public traffic::RequestObserver,
       resolver = &w.resolver;
       // The pods behind a Service run one server configuration (a Deployment's): take the first's.
       for (const PodConfig& pod : config_.pods) {
-        if (selects(w.config->selector, pod.labels)) {
+        if (pod.pod.ns == w.config->ns && selects(w.config->selector, pod.labels)) {
           channel.connection.server = pod.grpc;
           break;
         }
@@ -960,6 +962,21 @@ class World final : public traffic::RequestObserver,
     out.preemptions = st.preemptions;
     out.nodes_failed = st.nodes_failed;
     out.pods_evicted_unreachable = st.pods_evicted_unreachable;
+    out.quota_rejections = st.quota_rejections;
+    const std::vector<cluster::QuotaStatus> quota_status = cluster_.quota_status();
+    for (size_t q = 0; q < quota_status.size(); ++q) {
+      const cluster::ResourceQuota& hard = cluster_.config().quotas[q];
+      const cluster::QuotaStatus& used = quota_status[q];
+      report::QuotaReport r{hard.name, hard.ns, hard.cpu_millicores, hard.memory_bytes, hard.gpus, hard.pods,
+                            used.used.cpu_millicores, used.used.memory_bytes, used.used.gpus, used.pods,
+                            used.rejections, {}};
+      for (size_t d = 0; d < deployment_ids_.size(); ++d) {
+        if (config_.deployments[d].pod.ns != hard.ns) continue;
+        const cluster::DeploymentStatus ds = cluster_.deployment_status(deployment_ids_[d]);
+        if (ds.quota_rejections > 0 && ds.pods < ds.replicas) r.blocked_deployments.push_back(config_.deployments[d].name);
+      }
+      out.quotas.push_back(std::move(r));
+    }
     for (size_t n = 0; n < cluster_.node_count(); ++n) {
       const cluster::Node& node = cluster_.node(cluster::NodeId{static_cast<uint32_t>(n)});
       if (!node.failed) continue;

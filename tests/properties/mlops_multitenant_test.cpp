@@ -10,6 +10,9 @@
 //   core, so its latency lies between the idle-core and the throttled figures.
 // A's CPU use is 80 rps / 2 pods x 5 ms = 0.2 core per pod (+ 0.01 baseline), 42 % of its request, in
 // every case: CPU-seconds per request do not depend on the share, so A's HPA never sees a slowdown.
+// The tenants are namespaces tenant-a and tenant-b, each with a ResourceQuota. Tenant B's (4 pods,
+// 2 cores, 2Gi of requests) binds during its burst: the tests of CFS sharing above drop it
+// (kNoQuotaB) to let B's HPA fill the nodes as before; the last test checks what the quota buys.
 
 #include <catch2/catch.hpp>
 #include <algorithm>
@@ -31,6 +34,7 @@ constexpr double kRequest = 0.5;    // cores requested (and limited, when limits
 const scenario::Override kNoBurst{"/clients/1/arrival/points/1/rate_rps", "100"};  // B stays at its 100 rps
 const scenario::Override kLimitA{"/deployments/0/server/resources/limits", R"({"cpu": "500m"})"};
 const scenario::Override kLimitB{"/deployments/1/server/resources/limits", R"({"cpu": "500m"})"};
+const scenario::Override kNoQuotaB{"/resource_quotas/1/spec/hard", "{}"};  // tenant B's quota bounds nothing
 const scenario::Override kDeterministicA{"/deployments/0/server/service_time",
                                          R"({"distribution": "deterministic", "mean_ms": 5})"};
 
@@ -54,10 +58,10 @@ bool has_finding_id(const report::RunReport& r, const std::string& id) {
 
 }  // namespace
 
-TEST_CASE("mlops-multitenant: without limits tenant B's burst pushes tenant A's p99 past its SLO") {
-  const report::RunReport quiet = run({kNoBurst});
-  const report::RunReport burst = run();
-  const report::RunReport throttled = run({kLimitA, kLimitB});
+TEST_CASE("mlops-multitenant: without limits or quota tenant B's burst pushes tenant A's p99 past its SLO") {
+  const report::RunReport quiet = run({kNoBurst, kNoQuotaB});
+  const report::RunReport burst = run({kNoQuotaB});
+  const report::RunReport throttled = run({kLimitA, kLimitB, kNoQuotaB});
   const double base = client(quiet, "tenant-a").latency_ms.p99;
   const double during = client(burst, "tenant-a").latency_ms.p99;
   const double capped = client(throttled, "tenant-a").latency_ms.p99;
@@ -105,11 +109,11 @@ TEST_CASE("mlops-multitenant: under a 500m limit tenant A's request takes its wo
 }
 
 TEST_CASE("mlops-multitenant: limiting only the bursting tenant keeps tenant A within its SLO") {
-  const double base = client(run({kNoBurst}), "tenant-a").latency_ms.p99;
-  const report::RunReport r = run({kLimitB});
+  const double base = client(run({kNoBurst, kNoQuotaB}), "tenant-a").latency_ms.p99;
+  const report::RunReport r = run({kLimitB, kNoQuotaB});
   const double a = client(r, "tenant-a").latency_ms.p99;
   const double b = client(r, "tenant-b").latency_ms.p99;
-  const double b_unlimited = client(run(), "tenant-b").latency_ms.p99;
+  const double b_unlimited = client(run({kNoQuotaB}), "tenant-b").latency_ms.p99;
   INFO("tenant A p99 " << a << " ms (" << base << " without B's burst); tenant B p99 " << b << " ms limited, "
                        << b_unlimited << " ms not");
   CHECK(a < kSloMs);
@@ -130,4 +134,45 @@ TEST_CASE("mlops-multitenant: tenant A's CPU utilisation is its work whatever it
     }
     CHECK(a_pods == 2);
   }
+}
+
+// Tenant B's ResourceQuota (pods 4, requests.cpu 2) refuses the pods its HPA adds beyond 4 during the
+// burst (the HPA wants 8). A's 2 pods and B's 4 at 500m are 3 cores of requests on 3 x 2 cores; the
+// scheduler (LeastAllocated) puts 2 pods on each node, so A's pod shares its node with one busy B
+// pod: equal cpu.shares give A at least 1 of the 2 cores, and A's request takes 5 ms with one busy
+// worker and at most 10 ms with both (20 ms when 3 busy B pods share its node, without the quota).
+TEST_CASE("mlops-multitenant: tenant B's ResourceQuota caps its burst at 4 pods and keeps tenant A within its SLO") {
+  const report::RunReport r = run();
+  const report::RunReport no_quota = run({kNoQuotaB});
+  int b_pods = 0;
+  for (const auto& p : r.pods) b_pods += p.deployment == "tenant-b" ? 1 : 0;
+  int b_pods_no_quota = 0;
+  for (const auto& p : no_quota.pods) b_pods_no_quota += p.deployment == "tenant-b" ? 1 : 0;
+  CHECK(b_pods == 4);
+  CHECK(b_pods_no_quota > 4);  // the HPA's scale-out, when nothing refuses it
+  REQUIRE(r.cluster.quotas.size() == 2);
+  const report::QuotaReport& qa = r.cluster.quotas[0];
+  const report::QuotaReport& qb = r.cluster.quotas[1];
+  CHECK(qa.rejections == 0);
+  CHECK(qa.used_pods == 2);
+  CHECK(qb.ns == "tenant-b");
+  CHECK(qb.used_pods == 4);
+  CHECK(qb.used_cpu_millicores == 2000);
+  CHECK(qb.used_memory_bytes == int64_t{2} << 30);
+  CHECK(qb.rejections > 0);
+  CHECK(r.cluster.quota_rejections == qb.rejections);
+  CHECK(no_quota.cluster.quota_rejections == 0);
+  CHECK(has_finding_id(r, "quota-blocked"));
+  // 2 pods per node, each node with an A pod holding exactly one B pod.
+  for (const auto& a : r.pods) {
+    if (a.deployment != "tenant-a") continue;
+    int on_node = 0;
+    for (const auto& p : r.pods) on_node += p.node == a.node && !p.gone_s ? 1 : 0;
+    CHECK(on_node == 2);
+  }
+  const double a_p99 = client(r, "tenant-a").latency_ms.p99;
+  const double a_p99_no_quota = client(no_quota, "tenant-a").latency_ms.p99;
+  INFO("tenant A p99 " << a_p99 << " ms with B's quota, " << a_p99_no_quota << " ms without");
+  CHECK(a_p99 < kSloMs);
+  CHECK(a_p99 < a_p99_no_quota);
 }

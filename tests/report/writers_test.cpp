@@ -340,6 +340,8 @@ TEST_CASE("the JSON layout is fixed: 2-space indent, number arrays on one line",
     "preemptions": 0,
     "nodes_failed": 0,
     "pods_evicted_unreachable": 0,
+    "quota_rejections": 0,
+    "quotas": [],
     "node_failures": []
   },
   "autoscaling": {
@@ -539,6 +541,8 @@ TEST_CASE("the cluster and autoscaling objects sit between timeseries and engine
     "preemptions": 0,
     "nodes_failed": 0,
     "pods_evicted_unreachable": 0,
+    "quota_rejections": 0,
+    "quotas": [],
     "node_failures": []
   },
   "autoscaling": {
@@ -601,6 +605,49 @@ TEST_CASE("the cluster and autoscaling objects sit between timeseries and engine
 )") != std::string::npos);
   const ordered_json j = ordered_json::parse(text);  // and it parses
   CHECK(j["cluster"]["pools"].size() == 2);
+}
+
+TEST_CASE("ResourceQuotas list the resources they bound, hard and used, in JSON and text", "[report][json][text]") {
+  RunReport r = cluster_report();
+  r.cluster.quota_rejections = 7;
+  QuotaReport q;
+  q.name = "gpus";
+  q.ns = "team-b";
+  q.hard_gpus = 4;
+  q.used_gpus = 4;
+  q.hard_pods = 20;
+  q.used_pods = 4;
+  q.hard_memory_bytes = int64_t{3} << 30;
+  q.used_memory_bytes = int64_t{3} << 29;  // 1.5 GiB
+  q.rejections = 7;
+  r.cluster.quotas.push_back(q);
+  CHECK(to_json(r).find(R"(    "quota_rejections": 7,
+    "quotas": [
+      {
+        "name": "gpus",
+        "namespace": "team-b",
+        "requests.memory_bytes": {
+          "hard": 3221225472,
+          "used": 1610612736
+        },
+        "requests.nvidia.com/gpu": {
+          "hard": 4,
+          "used": 4
+        },
+        "pods": {
+          "hard": 20,
+          "used": 4
+        },
+        "rejections": 7
+      }
+    ],
+    "node_failures": [])") != std::string::npos);
+  CHECK(to_text(r).find("  pod creations refused by ResourceQuota 7\n"
+                        "  quota team-b/gpus: refused 7 | memory 1.50/3.00 GiB | GPUs 4/4 | pods 4/20\n\n") != std::string::npos);
+  r.cluster.unlimited = true;  // no pools to show: the block holds the quotas only
+  CHECK(to_text(r).find("Cluster\n"
+                        "  pod creations refused by ResourceQuota 7\n"
+                        "  quota team-b/gpus: refused 7 | memory 1.50/3.00 GiB | GPUs 4/4 | pods 4/20\n\n") != std::string::npos);
 }
 
 TEST_CASE("the CSV adds replicas and ready replicas columns per Deployment", "[report][csv]") {
