@@ -88,7 +88,15 @@ struct L7ProxyConfig {
   /// IP, another connection opened when all are at the peer's stream limit). Off: an attempt reaches
   /// its host at once, with no upstream network modelled.
   bool upstream_connections = false;
-  net::ConnectionConfig upstream_connection;  // latency, TLS; at_stream_limit is Envoy's (new connection)
+  /// Latency, TLS, connect timeout (Envoy's cluster connect_timeout default, 5 s); at_stream_limit
+  /// is Envoy's (a new connection).
+  net::ConnectionConfig upstream_connection = envoy_upstream_connection();
+
+  static net::ConnectionConfig envoy_upstream_connection() {
+    net::ConnectionConfig c;
+    c.connect_timeout_s = 5.0;  // envoy/config/cluster/v3/cluster.proto connect_timeout
+    return c;
+  }
 };
 
 class L7Proxy final : public traffic::RequestSink, public traffic::ResponseSink {

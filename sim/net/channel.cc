@@ -109,12 +109,25 @@ bool Channel::any_connecting() const {
   });
 }
 
-void Channel::open_slot(Slot& slot) {
+void Channel::open_slot(Slot& slot, bool next_address) {
+  const engine::SimTime now = sim_.now();
+  if (!next_address) {
+    double wait_s = config_.initial_backoff_s;
+    if (slot.backoff_s == 0.0) {
+      slot.backoff_s = config_.initial_backoff_s;
+    } else {
+      slot.backoff_s = std::min(slot.backoff_s * config_.backoff_multiplier, config_.max_backoff_s);
+      boost::random::uniform_real_distribution<double> jitter(-config_.backoff_jitter, config_.backoff_jitter);
+      wait_s = slot.backoff_s * (1.0 + jitter(rng_.engine()));
+    }
+    slot.next_attempt = now + Duration::from_seconds(wait_s);
+  }
+  const Duration timeout = std::max(slot.next_attempt - now, Duration::from_seconds(config_.connection.connect_timeout_s));
   Connection& connection = acquire_connection();
   connection.set_tag(slot.id);
   slot.connection = &connection;
   ++connections_opened_;
-  connection.open(*slot.address);
+  connection.open(*slot.address, timeout);
 }
 
 Connection& Channel::acquire_connection() {
@@ -161,14 +174,10 @@ void Channel::on_connection_failed(Connection& connection) {
     const auto it = std::find(addresses_.begin(), addresses_.end(), slot->address);
     if (config_.lb_policy == LbPolicy::kPickFirst && it != addresses_.end() && it + 1 != addresses_.end()) {
       slot->address = *(it + 1);  // pick_first tries the next address in order
-      open_slot(*slot);
+      open_slot(*slot, true);
     } else {
-      if (slot->backoff_s == 0.0) slot->backoff_s = config_.initial_backoff_s;
-      boost::random::uniform_real_distribution<double> jitter(-config_.backoff_jitter, config_.backoff_jitter);
-      const double wait_s = slot->backoff_s * (1.0 + jitter(rng_.engine()));
-      slot->backoff_s = std::min(slot->backoff_s * config_.backoff_multiplier, config_.max_backoff_s);
-      slot->in_backoff = true;
-      sim_.schedule_in<&Channel::on_backoff_done>(Duration::from_seconds(wait_s), this, slot->id);
+      slot->in_backoff = true;  // until the attempt's deadline (already past after a connect timeout)
+      sim_.schedule_at<&Channel::on_backoff_done>(std::max(slot->next_attempt, sim_.now()), this, slot->id);
     }
   }
   requeue_waiting(connection);

@@ -21,9 +21,13 @@
 //   loss; calls rotate over the ready slots; slots of removed addresses drain.
 // - Calls that find no ready connection while one is connecting wait in the channel; when nothing
 //   is connecting or can connect (every slot in backoff) they fail at once with
-//   Outcome::kNoHealthyUpstream (gRPC UNAVAILABLE, wait_for_ready off by default). A refused
-//   connection backs off (grpc/grpc doc/connection-backoff.md: 1 s initial, x1.6, +/-20% jitter,
-//   120 s max); pick_first first tries the remaining addresses in order.
+//   Outcome::kNoHealthyUpstream (gRPC UNAVAILABLE, wait_for_ready off by default). A failed
+//   connection (refused after 1 RTT, or timed out on a host that answers nothing) backs off as
+//   grpc/grpc doc/connection-backoff.md says: each attempt's start sets the earliest start of the
+//   next one, INITIAL_BACKOFF 1 s after a success (no jitter), then x1.6 with +/-20% jitter up to
+//   MAX_BACKOFF 120 s; an attempt waits max(that instant, MIN_CONNECT_TIMEOUT 20 s) for an answer,
+//   so after a 20 s timeout the next attempt starts at once. pick_first first tries the remaining
+//   addresses in order (one pass counts as one attempt).
 // - At the stream limit, per config.connection.at_stream_limit: kQueueInTransport (gRPC) - calls
 //   wait in the connection's transport, and those waiting there when a GOAWAY arrives are retried
 //   on another connection (they never left the client); kReportFull (Envoy upstream pool, Go
@@ -119,7 +123,8 @@ class Channel final : public traffic::RequestSink, public ConnectionOwner {
     Dialer* address = nullptr;
     Connection* connection = nullptr;  // the live connection, if any
     bool in_backoff = false;
-    double backoff_s = 0.0;
+    double backoff_s = 0.0;              // current_backoff; 0: no failure since the last success
+    engine::SimTime next_attempt{};      // current_deadline: the earliest start of the next attempt
   };
 
   void dispatch(traffic::RequestId id);
@@ -127,7 +132,9 @@ class Channel final : public traffic::RequestSink, public ConnectionOwner {
   void connect_idle_slots();
   bool any_connecting() const;
   bool any_ready() const;
-  void open_slot(Slot& slot);
+  /// Starts a connection attempt in `slot`. `next_address`: pick_first's pass moved on to the next
+  /// address after a failure; the pass is one attempt, so the backoff does not advance.
+  void open_slot(Slot& slot, bool next_address = false);
   Connection& acquire_connection();
   Slot* find_slot(const Connection& connection);
   Slot* find_slot_id(uint32_t id);

@@ -18,7 +18,7 @@ Connection::Connection(engine::Simulator& sim, traffic::RequestTable& requests, 
       owner_(owner),
       one_way_(Duration::from_milliseconds(config.one_way_latency_ms)) {}
 
-void Connection::open(Dialer& dialer) {
+void Connection::open(Dialer& dialer, Duration connect_timeout) {
   SIM_ASSERT(reusable(), "open() on a connection still in use");
   SIM_ASSERT(active_ == 0 && waiting_.empty(), "a closed connection kept streams");
   dialer_ = &dialer;
@@ -28,17 +28,23 @@ void Connection::open(Dialer& dialer) {
   graceful_stop_ = false;
   state_ = State::kConnecting;
   const Duration rtt = one_way_ * 2;
-  if (!endpoint_.valid() || !endpoint_.sink->accepts_connections()) {
-    setup_event_ = sim_.schedule_in<&Connection::on_refused>(rtt, this);
+  const traffic::DialAnswer answer = endpoint_.valid() ? endpoint_.sink->answer_dial() : traffic::DialAnswer::kRefuse;
+  if (answer == traffic::DialAnswer::kRefuse) {
+    setup_event_ = sim_.schedule_in<&Connection::on_connect_failed>(rtt, this);
+    return;
+  }
+  if (answer == traffic::DialAnswer::kNoAnswer) {  // SYNs retransmitted into the void until the timeout
+    setup_event_ = sim_.schedule_in<&Connection::on_connect_failed>(connect_timeout, this);
     return;
   }
   const int64_t handshakes = 1 + (config_.tls ? config_.tls_handshake_rtts : 0);
   setup_event_ = sim_.schedule_in<&Connection::on_setup_done>(rtt * handshakes, this);
 }
 
-void Connection::on_refused(uint64_t) {
+void Connection::on_connect_failed(uint64_t) {
   setup_event_ = {};
   state_ = State::kClosed;
+  if (endpoint_.valid()) dialer_->hang_up(endpoint_);  // the L4 choice was made (IPVS counted it)
   owner_.on_connection_failed(*this);
 }
 
@@ -73,7 +79,7 @@ void Connection::on_settings(uint64_t) {
 
 void Connection::on_goaway(uint64_t) {
   goaway_event_ = {};
-  if (state_ != State::kReady) return;
+  if (state_ != State::kReady || peer_down()) return;  // a dead machine sends no GOAWAY
   state_ = State::kDraining;
   const double grace_s = config_.server.max_connection_age_grace_s;
   if (!graceful_stop_ && std::isfinite(grace_s)) {
@@ -95,7 +101,7 @@ void Connection::server_goaway() {
 
 void Connection::on_server_close(uint64_t) {
   close_event_ = {};
-  if (state_ == State::kClosed) return;
+  if (state_ == State::kClosed || peer_down()) return;  // nor a FIN or RST: the connection hangs
   close(true);
 }
 

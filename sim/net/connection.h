@@ -6,7 +6,9 @@
 // Modelled (times in simulated ns, configured in ms / s):
 // - Set-up: TCP costs 1 RTT before the first byte of data, TLS adds tls_handshake_rtts RTTs
 //   (TLS 1.3 full handshake = 1, RFC 8446; TLS 1.2 = 2). RTT = 2 x one-way latency. A dial that
-//   finds no endpoint fails after 1 RTT (SYN answered by a reject) and the owner is told.
+//   finds no endpoint, or a host where nothing listens, fails after 1 RTT (SYN answered by a
+//   reject or RST); a dial to a host that answers nothing (a failed node) fails at the connect
+//   timeout. Either way the owner is told (on_connection_failed) and the calls waiting stay inside.
 // - Latency: every request and every response crosses the hop once (one-way latency each way).
 // - Stream limit: the client may have at most `limit` streams open. Until the server's first
 //   SETTINGS frame arrives (1 RTT after the connection is up) the limit is the client's tentative
@@ -22,7 +24,9 @@
 //   learns it one hop later and opens no new stream on it; in-flight streams finish; the connection
 //   closes when the last one ends. MAX_CONNECTION_AGE_GRACE (no jitter) after the GOAWAY the server
 //   closes the connection and the client sees whatever is left reset (Outcome::kReset).
-//   Defaults: age and grace infinite (A9; grpc-go defaults.go).
+//   Defaults: age and grace infinite (A9; grpc-go defaults.go). A server whose machine is down
+//   sends neither: the connection hangs (no keepalive is modelled, nor Linux's own abort of a
+//   connection whose data goes unacknowledged, ~15 min with tcp_retries2 = 15).
 // - reset(): the pod terminated (or the connection was lost); every unanswered stream fails with
 //   Outcome::kReset at once.
 //
@@ -72,6 +76,10 @@ struct ConnectionConfig {
   double one_way_latency_ms = 0.25;  // per hop, each direction (assumed in-cluster value; set per scenario)
   bool tls = false;
   int tls_handshake_rtts = 1;        // TLS 1.3 full handshake (RFC 8446); TLS 1.2: 2
+  /// How long a dial waits for an answer, in s: gRPC's MIN_CONNECT_TIMEOUT 20 s (grpc/grpc
+  /// doc/connection-backoff.md; a channel waits longer once its backoff exceeds it); Envoy's
+  /// cluster connect_timeout defaults to 5 s (envoy/config/cluster/v3/cluster.proto).
+  double connect_timeout_s = 20.0;
   uint32_t initial_max_concurrent_streams = 100;  // client's value before SETTINGS (gRPC: 100; Envoy: unlimited)
   AtStreamLimit at_stream_limit = AtStreamLimit::kQueueInTransport;
   ServerTransportConfig server;
@@ -88,7 +96,7 @@ class ConnectionOwner {
  public:
   /// Set-up finished; streams are being opened.
   virtual void on_connection_ready(Connection& connection) = 0;
-  /// The dial found no endpoint; calls that were waiting are still inside (take_waiting()).
+  /// The dial was refused or timed out; calls that were waiting are still inside (take_waiting()).
   virtual void on_connection_failed(Connection& connection) = 0;
   /// GOAWAY arrived: no new streams; calls still waiting for a stream are inside (take_waiting()).
   virtual void on_goaway(Connection& connection) = 0;
@@ -112,8 +120,11 @@ class Connection {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  /// Dials through `dialer` and starts the set-up. Only when reusable().
-  void open(Dialer& dialer);
+  /// Dials through `dialer` and starts the set-up; a dial nobody answers fails after
+  /// `connect_timeout`. Only when reusable().
+  void open(Dialer& dialer, engine::Duration connect_timeout);
+  /// As above, with the config's connect_timeout_s.
+  void open(Dialer& dialer) { open(dialer, engine::Duration::from_seconds(config_.connect_timeout_s)); }
   /// Sends a call: opens a stream at once if allowed, otherwise waits in the transport (also
   /// while connecting). In kReportFull mode a ready connection must have capacity.
   void send(traffic::RequestId id);
@@ -163,7 +174,7 @@ class Connection {
   };
 
   void on_setup_done(uint64_t);
-  void on_refused(uint64_t);
+  void on_connect_failed(uint64_t);
   void on_settings(uint64_t);
   void on_goaway(uint64_t);
   void on_server_close(uint64_t);
@@ -179,6 +190,8 @@ class Connection {
   void close(bool reset_streams);
   void finish_drain_if_empty();
   engine::Duration one_way() const { return one_way_; }
+  /// The server's machine is down (its node failed): nothing more comes from it, not even a close.
+  bool peer_down() const { return endpoint_.valid() && endpoint_.sink->answer_dial() == traffic::DialAnswer::kNoAnswer; }
 
   engine::Simulator& sim_;
   traffic::RequestTable& requests_;

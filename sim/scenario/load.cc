@@ -830,6 +830,8 @@ net::ChannelConfig read_channel(ObjectReader& c) {
   net::ConnectionConfig& conn = ch.connection;
   conn.one_way_latency_ms =
       c.number("one_way_latency_ms", {0, true, 1e4, true}, Presence::kOptional).value_or(conn.one_way_latency_ms);
+  conn.connect_timeout_s = c.number("connect_timeout_s", greater_than_up_to(0, kMaxDurationS), Presence::kOptional)
+                               .value_or(conn.connect_timeout_s);
   if (const Json* tls = c.find("tls"); tls != nullptr) {
     if (tls->is_boolean()) {
       conn.tls = tls->get<bool>();
@@ -882,6 +884,8 @@ balance::L7ProxyConfig read_proxy(ObjectReader& p) {
   if (auto up = p.object("upstream_connection", Presence::kOptional)) {
     net::ConnectionConfig& c = proxy.upstream_connection;
     c.one_way_latency_ms = up->number("one_way_latency_ms", {0, true, 1e4, true}, Presence::kOptional).value_or(c.one_way_latency_ms);
+    c.connect_timeout_s = up->number("connect_timeout_s", greater_than_up_to(0, kMaxDurationS), Presence::kOptional)
+                              .value_or(c.connect_timeout_s);
     // HTTP/1.1 upstream keep-alive (ingress-nginx: proxy_http_version 1.1 with an upstream keepalive
     // pool): one request per connection at a time; the pool opens another when all are busy.
     c.http1 = up->choice("protocol", http_protocols(), Presence::kOptional).value_or(false);

@@ -99,8 +99,12 @@ class PodPort final : public traffic::RequestSink, public traffic::ResponseSink 
     SIM_CHECK(interceptable_, "a pod became unreachable in a scenario without failure events");
     unreachable_ = true;
   }
-  /// Nothing listens before the container starts or after the process ends: a dial is refused.
-  bool accepts_connections() const override { return server_ != nullptr; }
+  /// A dead machine answers no SYN (the dialer's connect timeout acts); on a live one, nothing
+  /// listens before the container starts or after the process ends: a dial is refused.
+  traffic::DialAnswer answer_dial() const override {
+    if (unreachable_) return traffic::DialAnswer::kNoAnswer;
+    return server_ != nullptr ? traffic::DialAnswer::kAccept : traffic::DialAnswer::kRefuse;
+  }
   /// The running process (nullptr: none).
   void set_server(serve::ModelServer* server) { server_ = server; }
 
@@ -489,14 +493,11 @@ class World final : public traffic::RequestObserver,
 
   /// The pod's node failed (Cluster::fail_node): its process can no longer be reached. Connections to
   /// it stay open and silent (a dead machine sends no RST): requests on them wait for a deadline or a
-  /// proxy's route timeout. New dials are refused here (a simplification: a real dial to a dead IP
-  /// times out after the dialer's connect timeout, gRPC 20 s, Envoy 5 s). kube-proxy and the proxies
-  /// keep sending new work to it until the endpoints controller removes it (node NotReady + publish).
-  void on_pod_unreachable(PodId id) override {
-    PodRuntime& p = pods_[cluster::index_of(id)];
-    p.port->set_unreachable();
-    p.address->set_reachable(false);
-  }
+  /// proxy's route timeout. A new dial to its IP (directly, or through a ClusterIP rule still
+  /// pointing at it) gets no answer and fails at the dialer's connect timeout (gRPC 20 s, Envoy 5 s).
+  /// kube-proxy and the proxies keep sending new work to it until the endpoints controller removes it
+  /// (node NotReady + publish).
+  void on_pod_unreachable(PodId id) override { pods_[cluster::index_of(id)].port->set_unreachable(); }
 
   void on_server_idle(uint32_t server_index) override { cluster_.notify_pod_idle(PodId{server_index}); }
 

@@ -40,13 +40,19 @@ class ResponseSink {
   ~ResponseSink() = default;
 };
 
+/// What a SYN to an address gets back.
+enum class DialAnswer : uint8_t {
+  kAccept,    // SYN-ACK: the connection comes up
+  kRefuse,    // RST: the host is up but nothing listens on the port (the process is not running)
+  kNoAnswer,  // nothing: the host is down or cut off; the dialer gives up at its connect timeout
+};
+
 class RequestSink {
  public:
   /// Takes charge of the request until it answers it through its reply_to.
   virtual void on_request(RequestId id) = 0;
-  /// Whether a new TCP connection to it is accepted now (a pod whose process is not running refuses:
-  /// the dial fails). Asked once per dial, never per request.
-  virtual bool accepts_connections() const { return true; }
+  /// How a new TCP connection to it is answered now. Asked once per dial, never per request.
+  virtual DialAnswer answer_dial() const { return DialAnswer::kAccept; }
 
  protected:
   ~RequestSink() = default;

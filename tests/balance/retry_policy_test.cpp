@@ -5,7 +5,7 @@
 
 using namespace kubemind;
 
-TEST_CASE("retry backoff is fully jittered in [0, (2^n - 1) x 25 ms) and capped at 250 ms", "[balance]") {
+TEST_CASE("retry backoff is fully jittered from 0 up to (2^n - 1) x 25 ms and capped at 250 ms", "[balance]") {
   engine::RngStream rng(2, "proxy", "retry");
   const balance::RetryPolicyConfig config;
   for (uint32_t n = 1; n <= 6; ++n) {

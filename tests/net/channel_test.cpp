@@ -133,6 +133,45 @@ TEST_CASE("a refused connection backs off and calls fail fast with no healthy up
   CHECK(rig.channel.resolutions() == 1);  // the failure asked for one, due at 30 s
 }
 
+TEST_CASE("dials to a machine that answers nothing time out after 20 s and the next starts at once, until the backoff outgrows the timeout", "[net]") {
+  // grpc/grpc doc/connection-backoff.md: an attempt waits max(its backoff deadline, MIN_CONNECT_TIMEOUT
+  // 20 s); backoffs 1, 1.6, 2.56, 4.10, 6.55, 10.49, 16.78 s (+/-20% from the second) all end before
+  // their attempt's 20 s timeout, so attempts start at 0, 20, 40, ..., 140 s; the eighth's backoff,
+  // 26.84 s +/-20% (21.47-32.21 s), outlasts the minimum: it times out at 161.47-172.21 s.
+  Rig rig(1, 1, policy(net::LbPolicy::kRoundRobin), Duration::milliseconds(5));
+  rig.pods.servers[0]->down = true;
+  rig.client.send_at(SimTime{0});  // resolves; round_robin connects at once and reconnects after each failure
+  rig.client.send_at(at_s(25.0));  // while the second attempt is connecting: waits for it
+  const auto opened_by = [&](double s) {
+    rig.sim.run_until(at_s(s));
+    return rig.channel.connections_opened();
+  };
+  CHECK(opened_by(19.999) == 1);
+  CHECK(opened_by(20.0) == 2);
+  CHECK(opened_by(139.999) == 7);
+  CHECK(opened_by(140.0) == 8);
+  CHECK(opened_by(161.46) == 8);
+  CHECK(opened_by(172.22) == 9);
+  REQUIRE(rig.client.answers.size() == 2);
+  CHECK(rig.client.answers[0].outcome == Outcome::kNoHealthyUpstream);  // gRPC UNAVAILABLE, after the timeout
+  CHECK(rig.client.answers[0].finished_at == at_s(20.0));
+  CHECK(rig.client.answers[1].outcome == Outcome::kNoHealthyUpstream);
+  CHECK(rig.client.answers[1].finished_at == at_s(40.0));
+  CHECK(rig.pods.servers[0]->received == 0);
+}
+
+TEST_CASE("a refused dial waits out the first 1 s backoff from the attempt's start, without jitter", "[net]") {
+  // The first backoff after a success is INITIAL_BACKOFF exactly (connection-backoff.md draws no
+  // jitter for it); it counts from the attempt's start (0), not from the refusal (0.5 ms).
+  Rig rig(1, 1, policy(net::LbPolicy::kRoundRobin), Duration::milliseconds(5));
+  rig.pods.ips[0]->set_reachable(false);
+  rig.client.send_at(SimTime{0});
+  rig.sim.run_until(at_s(0.999999));
+  CHECK(rig.channel.connections_opened() == 1);
+  rig.sim.run_until(at_s(1.0));
+  CHECK(rig.channel.connections_opened() == 2);
+}
+
 TEST_CASE("a GOAWAY moves new calls to a new connection while the in-flight ones finish on the old one", "[net]") {
   // pick_first on a pod IP, server age 10 s (+/-10%), no grace limit: calls every 100 ms, each
   // served in 350 ms, so 3 or 4 are in flight at every GOAWAY. No call may fail.

@@ -218,7 +218,7 @@ TEST_CASE("after MAX_CONNECTION_AGE_GRACE the server closes and what is left is 
   CHECK(rig.connection.reusable());
 }
 
-TEST_CASE("max connection age jitter is uniform over [-10%, +10%) per connection", "[net]") {
+TEST_CASE("max connection age jitter is uniform from -10% up to +10% per connection", "[net]") {
   // 2,000 connections in a row on one connection object; no calls, so each closes at its GOAWAY
   // and is reopened. Uniform on [9 s, 11 s): mean 10 s, sd 2/sqrt(12) = 0.577 s; the sample mean
   // of 2,000 has sd 0.0129 s (tolerance 0.05 s ~ 3.9 sd); P(< 10 s) = 0.5 (sd 0.0112, tolerance
@@ -280,4 +280,52 @@ TEST_CASE("a dial that finds no endpoint fails after one RTT and hands its waiti
   CHECK(rig.owner.handed_back.size() == 1);
   CHECK(rig.sim.now() == at_ms(2.0));
   CHECK(rig.connection.reusable());
+}
+
+TEST_CASE("a dial to a machine that answers nothing fails at the connect timeout, not after one RTT", "[net]") {
+  // gRPC's MIN_CONNECT_TIMEOUT is 20 s (grpc/grpc doc/connection-backoff.md); Envoy's cluster
+  // connect_timeout 5 s. The SYNs go unanswered; the call waiting meanwhile is handed back.
+  for (const double timeout_s : {20.0, 5.0}) {
+    INFO("connect timeout " << timeout_s << " s");
+    net::ConnectionConfig config = one_ms_hop();
+    config.connect_timeout_s = timeout_s;
+    Rig rig(config, Duration::milliseconds(10));
+    rig.server.down = true;
+    rig.connection.open(rig.dialer);
+    rig.client.send_at(SimTime{0});
+    rig.sim.run_until(SimTime::from_seconds(timeout_s) - Duration::nanoseconds(1));
+    CHECK(rig.owner.failed == 0);
+    CHECK(rig.connection.state() == Connection::State::kConnecting);
+    rig.sim.run();
+    CHECK(rig.owner.failed == 1);
+    CHECK(rig.owner.ready == 0);
+    CHECK(rig.owner.handed_back.size() == 1);
+    CHECK(rig.sim.now() == SimTime::from_seconds(timeout_s));
+    CHECK(rig.connection.reusable());
+  }
+  // The channel passes its own, longer timeout once its backoff exceeds the minimum.
+  Rig rig(one_ms_hop(), Duration::milliseconds(10));
+  rig.server.down = true;
+  rig.connection.open(rig.dialer, Duration::seconds(27));
+  rig.sim.run();
+  CHECK(rig.sim.now() == at_s(27.0));
+}
+
+TEST_CASE("a server whose machine failed sends no GOAWAY at its max connection age and no close at the grace: the connection hangs", "[net]") {
+  net::ConnectionConfig config = one_ms_hop();
+  config.server.max_connection_age_s = 10.0;  // GOAWAY due at 9-11 s
+  config.server.max_connection_age_grace_s = 1.0;
+  Rig rig(config, Duration::seconds(3));
+  rig.connection.open(rig.dialer);
+  rig.client.send_at(at_s(1.0));
+  rig.client.send_at(at_s(6.0));  // at the server when its machine fails at 7 s
+  rig.sim.run_until(at_s(7.0));
+  rig.server.down = true;
+  rig.sim.run_until(at_s(60.0));
+  CHECK(rig.owner.goaways == 0);
+  CHECK(rig.owner.closed == 0);
+  CHECK(rig.connection.state() == Connection::State::kReady);
+  REQUIRE(rig.client.answers.size() == 1);  // only the call answered before the failure
+  CHECK(rig.client.answers[0].finished_at == at_s(1.0) + Duration::milliseconds(2) + Duration::seconds(3));
+  CHECK(rig.connection.active_streams() == 1);  // the other waits for a deadline the caller may set
 }

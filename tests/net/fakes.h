@@ -18,6 +18,7 @@ class FixedDelayServer final : public traffic::RequestSink {
       : sim_(sim), table_(table), index_(index), delay_(delay) {}
 
   void on_request(traffic::RequestId id) override {
+    if (down) return;  // its machine is gone: the request vanishes
     ++received;
     if (received == 1) first_arrival = sim_.now();
     table_[id].arrived_at = sim_.now();
@@ -26,12 +27,18 @@ class FixedDelayServer final : public traffic::RequestSink {
   }
   void on_done(uint64_t raw) {
     const auto id = static_cast<traffic::RequestId>(raw);
+    if (down) return;  // the answer never leaves
     table_[id].server = index_;
     table_[id].outcome = traffic::Outcome::kOk;
     ++answered;
     table_[id].pop_reply()->on_response(id);
   }
 
+  traffic::DialAnswer answer_dial() const override {
+    return down ? traffic::DialAnswer::kNoAnswer : traffic::DialAnswer::kAccept;
+  }
+
+  bool down = false;  // the server's machine failed: no SYN-ACK, no answers, nothing sent
   uint64_t received = 0;
   uint64_t answered = 0;
   engine::SimTime first_arrival{};
