@@ -153,6 +153,15 @@ void Connection::open_stream(RequestId client_id) {
   stream.hop = sim_.schedule_in<&Connection::on_at_server>(one_way_, this, slot);
   ++active_;
   ++streams_opened_;
+  if (abort_event_.empty() && peer_down()) {  // these bytes will never be acknowledged
+    abort_event_ = sim_.schedule_in<&Connection::on_retransmission_abort>(
+        Duration::from_seconds(config_.retransmission_abort_s), this);
+  }
+}
+
+void Connection::on_retransmission_abort(uint64_t) {
+  abort_event_ = {};
+  if (state_ == State::kReady || state_ == State::kDraining) close(true);
 }
 
 void Connection::open_waiting() {
@@ -237,7 +246,8 @@ void Connection::close(bool reset_streams) {
   sim_.cancel(settings_event_);
   sim_.cancel(goaway_event_);
   sim_.cancel(close_event_);
-  setup_event_ = settings_event_ = goaway_event_ = close_event_ = {};
+  sim_.cancel(abort_event_);
+  setup_event_ = settings_event_ = goaway_event_ = close_event_ = abort_event_ = {};
   const bool was_dialled = endpoint_.valid();
   state_ = State::kClosed;
   ++orphans_;  // holds reusable() false while callbacks run

@@ -25,8 +25,12 @@
 //   closes when the last one ends. MAX_CONNECTION_AGE_GRACE (no jitter) after the GOAWAY the server
 //   closes the connection and the client sees whatever is left reset (Outcome::kReset).
 //   Defaults: age and grace infinite (A9; grpc-go defaults.go). A server whose machine is down
-//   sends neither: the connection hangs (no keepalive is modelled, nor Linux's own abort of a
-//   connection whose data goes unacknowledged, ~15 min with tcp_retries2 = 15).
+//   sends neither, and acknowledges nothing: the first call sent on the connection after the
+//   machine went down starts the client kernel's retransmissions, and retransmission_abort_s later
+//   (Linux: tcp_retries2 = 15 retransmissions from TCP_RTO_MIN 200 ms, doubling up to 120 s, give
+//   up at 924.6 s; Documentation/networking/ip-sysctl.rst) the kernel kills the connection: what
+//   is left on it fails kReset (gRPC UNAVAILABLE) and the owner reconnects. A connection that
+//   sends nothing more hangs (no keepalive is modelled).
 // - reset(): the pod terminated (or the connection was lost); every unanswered stream fails with
 //   Outcome::kReset at once.
 //
@@ -80,6 +84,9 @@ struct ConnectionConfig {
   /// doc/connection-backoff.md; a channel waits longer once its backoff exceeds it); Envoy's
   /// cluster connect_timeout defaults to 5 s (envoy/config/cluster/v3/cluster.proto).
   double connect_timeout_s = 20.0;
+  /// How long the kernel retransmits unacknowledged data to a silent peer before it kills the
+  /// connection, in s: Linux tcp_retries2 = 15 from TCP_RTO_MIN (in-cluster RTTs are far below it).
+  double retransmission_abort_s = 924.6;
   uint32_t initial_max_concurrent_streams = 100;  // client's value before SETTINGS (gRPC: 100; Envoy: unlimited)
   AtStreamLimit at_stream_limit = AtStreamLimit::kQueueInTransport;
   ServerTransportConfig server;
@@ -178,6 +185,7 @@ class Connection {
   void on_settings(uint64_t);
   void on_goaway(uint64_t);
   void on_server_close(uint64_t);
+  void on_retransmission_abort(uint64_t);
   void on_at_server(uint64_t slot);
   void on_at_client(uint64_t slot);
   void on_server_answer(Stream& stream);
@@ -214,6 +222,7 @@ class Connection {
   engine::EventHandle settings_event_;
   engine::EventHandle goaway_event_;
   engine::EventHandle close_event_;
+  engine::EventHandle abort_event_;  // kernel retransmitting to a silent peer
   bool graceful_stop_ = false;  // the pending GOAWAY is the server's shutdown, not its age limit
   uint64_t streams_opened_ = 0;
   uint64_t streams_reset_ = 0;

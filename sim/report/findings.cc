@@ -341,6 +341,10 @@ void node_failures(const RunReport& r, std::vector<Finding>& out) {
   for (const std::string& z : zones) zone_list += (zone_list.empty() ? "" : ", ") + z;
   uint64_t timeouts = 0;
   if (const auto it = r.sli.requests.failed_by_reason.find("timeout"); it != r.sli.requests.failed_by_reason.end()) timeouts = it->second;
+  uint64_t unavailable = 0;
+  if (const auto it = r.sli.requests.failed_by_reason.find("no_healthy_upstream"); it != r.sli.requests.failed_by_reason.end()) {
+    unavailable = it->second;
+  }
   uint64_t pending = 0;  // pods created after the failure (replacements) that no node took by the end
   for (const PodReport& p : r.pods) pending += p.created_s >= first_s && p.node.empty() ? 1 : 0;
   const std::string pending_text =
@@ -352,13 +356,16 @@ void node_failures(const RunReport& r, std::vector<Finding>& out) {
   f.text = fmt::format(
       "{} nodes failed (zone {}; first at {} s), holding {} pods. Their endpoints stayed published for {} s, until the "
       "node lifecycle controller marked the nodes NotReady; connections already pinned to them stay silent (a dead "
-      "machine sends no RST), so their calls end only at a deadline or a proxy's timeout: {} requests timed out. "
-      "gRPC keepalive or an L7 proxy with timeouts and outlier detection bounds this.{}",
-      failures.size(), zone_list, sig3(first_s), pods, sig3(detect_s), timeouts, pending_text);
+      "machine sends no RST), so their calls end only at a deadline, a proxy's timeout or the kernel's retransmission "
+      "abort (~15 min), and connections dialled to them meanwhile hold their calls until the connect timeout (gRPC "
+      "20 s, Envoy 5 s): {} requests timed out, {} failed with no healthy upstream. gRPC keepalive or an L7 proxy with "
+      "timeouts and outlier detection bounds this.{}",
+      failures.size(), zone_list, sig3(first_s), pods, sig3(detect_s), timeouts, unavailable, pending_text);
   f.numbers = {{"nodes", static_cast<double>(failures.size())},
                {"first_failure_s", first_s},
                {"detection_s", detect_s},
                {"timeouts", static_cast<double>(timeouts)},
+               {"no_healthy_upstream", static_cast<double>(unavailable)},
                {"pending_replacements", static_cast<double>(pending)}};
   out.push_back(std::move(f));
 }

@@ -311,14 +311,14 @@ TEST_CASE("a dial to a machine that answers nothing fails at the connect timeout
   CHECK(rig.sim.now() == at_s(27.0));
 }
 
-TEST_CASE("a server whose machine failed sends no GOAWAY at its max connection age and no close at the grace: the connection hangs", "[net]") {
+TEST_CASE("a server whose machine failed sends no GOAWAY or close, and the connection lives until data sent into it goes unacknowledged for 924.6 s", "[net]") {
   net::ConnectionConfig config = one_ms_hop();
   config.server.max_connection_age_s = 10.0;  // GOAWAY due at 9-11 s
   config.server.max_connection_age_grace_s = 1.0;
   Rig rig(config, Duration::seconds(3));
   rig.connection.open(rig.dialer);
   rig.client.send_at(at_s(1.0));
-  rig.client.send_at(at_s(6.0));  // at the server when its machine fails at 7 s
+  rig.client.send_at(at_s(6.0));  // at the server when its machine fails at 7 s: its request was acknowledged
   rig.sim.run_until(at_s(7.0));
   rig.server.down = true;
   rig.sim.run_until(at_s(60.0));
@@ -327,5 +327,18 @@ TEST_CASE("a server whose machine failed sends no GOAWAY at its max connection a
   CHECK(rig.connection.state() == Connection::State::kReady);
   REQUIRE(rig.client.answers.size() == 1);  // only the call answered before the failure
   CHECK(rig.client.answers[0].finished_at == at_s(1.0) + Duration::milliseconds(2) + Duration::seconds(3));
-  CHECK(rig.connection.active_streams() == 1);  // the other waits for a deadline the caller may set
+  CHECK(rig.connection.active_streams() == 1);
+  // A call sent at 100 s is never acknowledged: Linux retransmits it from TCP_RTO_MIN 200 ms,
+  // doubling to 120 s, 15 times (tcp_retries2), and kills the connection at 0.2 x (2^10 - 1) +
+  // 6 x 120 = 924.6 s after it was sent. Both unanswered calls fail then.
+  rig.client.send_at(at_s(100.0));
+  rig.sim.run_until(at_s(1024.5));
+  CHECK(rig.owner.closed == 0);
+  rig.sim.run();
+  CHECK(rig.owner.closed == 1);
+  CHECK(rig.owner.closed_at == at_s(1024.6));
+  REQUIRE(rig.client.answers.size() == 3);
+  CHECK(rig.client.answers[1].outcome == Outcome::kReset);
+  CHECK(rig.client.answers[2].outcome == Outcome::kReset);
+  CHECK(rig.client.answers[2].finished_at == at_s(1024.6));
 }

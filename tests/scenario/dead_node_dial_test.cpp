@@ -7,6 +7,7 @@
 // then (wait_for_ready off: they fail UNAVAILABLE).
 
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -62,6 +63,10 @@ TEST_CASE("dials DNATed to a dead node's pod time out after 20 s each, and the c
   CHECK(r.pods[0].name == "inference-0");
   CHECK(r.pods[0].requests > 850);    // its first connection's 9-11 s of calls
   CHECK(r.pods[0].requests < 1150);
+  const auto finding = std::find_if(r.findings.begin(), r.findings.end(), [](const auto& f) { return f.id == "node-failure"; });
+  REQUIRE(finding != r.findings.end());
+  CHECK(finding->numbers.at("no_healthy_upstream") == static_cast<double>(failed.at("no_healthy_upstream")));
+  CHECK(finding->text.find("connect timeout") != std::string::npos);
   // From 95 s (T4 + 20 < 93 s) every call is answered: the 5-s rows after it complete what was sent.
   const auto& ts = r.timeseries;
   for (size_t i = 0; i < ts.time_s.size(); ++i) {
