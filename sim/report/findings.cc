@@ -339,12 +339,12 @@ void node_failures(const RunReport& r, std::vector<Finding>& out) {
   }
   std::string zone_list;
   for (const std::string& z : zones) zone_list += (zone_list.empty() ? "" : ", ") + z;
-  uint64_t timeouts = 0;
-  if (const auto it = r.sli.requests.failed_by_reason.find("timeout"); it != r.sli.requests.failed_by_reason.end()) timeouts = it->second;
-  uint64_t unavailable = 0;
-  if (const auto it = r.sli.requests.failed_by_reason.find("no_healthy_upstream"); it != r.sli.requests.failed_by_reason.end()) {
-    unavailable = it->second;
-  }
+  const auto failed_with = [&r](const char* reason) -> uint64_t {
+    const auto it = r.sli.requests.failed_by_reason.find(reason);
+    return it == r.sli.requests.failed_by_reason.end() ? 0 : it->second;
+  };
+  const uint64_t timeouts = failed_with("timeout");
+  const uint64_t unavailable = failed_with("no_healthy_upstream");
   uint64_t pending = 0;  // pods created after the failure (replacements) that no node took by the end
   for (const PodReport& p : r.pods) pending += p.created_s >= first_s && p.node.empty() ? 1 : 0;
   const std::string pending_text =

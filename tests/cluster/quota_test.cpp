@@ -46,6 +46,23 @@ ResourceQuota quota(const char* name, const char* ns) {
   return q;
 }
 
+/// gpu_cluster(nodes) with one quota, "gpus" in namespace "team", of `gpus` GPUs of requests.
+ClusterConfig gpu_cluster_with_quota(int32_t nodes, int64_t gpus) {
+  ClusterConfig c = gpu_cluster(nodes);
+  c.quotas.push_back(quota("gpus", "team"));
+  c.quotas[0].gpus = gpus;
+  return c;
+}
+
+/// Deployment "llm" of `replicas` gpu_pod()s.
+DeploymentSpec llm_deployment(int32_t replicas) {
+  DeploymentSpec d;
+  d.name = "llm";
+  d.replicas = replicas;
+  d.pod = gpu_pod();
+  return d;
+}
+
 int32_t live_pods(const Cluster& cluster) {
   int32_t n = 0;
   for (uint32_t i = 0; i < cluster.pod_count(); ++i) n += cluster.pod(PodId{i}).stage != PodStage::kGone ? 1 : 0;
@@ -54,15 +71,8 @@ int32_t live_pods(const Cluster& cluster) {
 
 TEST_CASE("a 2-GPU quota admits 2 of a Deployment's 4 one-GPU pods and refuses one create per sync", "[cluster][quota]") {
   engine::Simulator sim;
-  ClusterConfig c = gpu_cluster(1);
-  c.quotas.push_back(quota("gpus", "team"));
-  c.quotas[0].gpus = 2;
-  Cluster cluster(sim, c);
-  DeploymentSpec d;
-  d.name = "llm";
-  d.replicas = 4;
-  d.pod = gpu_pod();
-  const DeploymentId dep = cluster.create_deployment(d);
+  Cluster cluster(sim, gpu_cluster_with_quota(1, 2));
+  const DeploymentId dep = cluster.create_deployment(llm_deployment(4));
   sim.run_until(SimTime::from_seconds(5));
   // t = 0, sync 1: the ReplicaSet is set to 4, creates 2 pods, the 3rd create is refused (the rest of
   // the batch skipped); sync 2 (sync 1 changed something): refused again. Nothing else syncs before
@@ -88,17 +98,10 @@ TEST_CASE("a 2-GPU quota admits 2 of a Deployment's 4 one-GPU pods and refuses o
 
 TEST_CASE("a deleted pod frees its quota when it is gone at the end of its grace period, not before", "[cluster][quota]") {
   engine::Simulator sim;
-  ClusterConfig c = gpu_cluster(1);
-  c.quotas.push_back(quota("gpus", "team"));
-  c.quotas[0].gpus = 2;
-  Cluster cluster(sim, c);
+  Cluster cluster(sim, gpu_cluster_with_quota(1, 2));
   Recorder rec(sim);
   cluster.add_listener(&rec);
-  DeploymentSpec d;
-  d.name = "llm";
-  d.replicas = 4;
-  d.pod = gpu_pod();
-  const DeploymentId dep = cluster.create_deployment(d);
+  const DeploymentId dep = cluster.create_deployment(llm_deployment(4));
   sim.run_until(SimTime::from_seconds(20));
   REQUIRE(cluster.deployment_status(dep).ready == 2);
   cluster.delete_pod(PodId{0});  // t = 20 s; ignores SIGTERM: killed at 20 + 30 = 50 s
@@ -122,17 +125,10 @@ TEST_CASE("a deleted pod frees its quota when it is gone at the end of its grace
 
 TEST_CASE("a pod stuck terminating on a lost node stops counting at deletion plus twice its grace period", "[cluster][quota]") {
   engine::Simulator sim;
-  ClusterConfig c = gpu_cluster(2);
-  c.quotas.push_back(quota("gpus", "team"));
-  c.quotas[0].gpus = 1;
-  Cluster cluster(sim, c);
+  Cluster cluster(sim, gpu_cluster_with_quota(2, 1));
   Recorder rec(sim);
   cluster.add_listener(&rec);
-  DeploymentSpec d;
-  d.name = "llm";
-  d.replicas = 1;
-  d.pod = gpu_pod();
-  const DeploymentId dep = cluster.create_deployment(d);
+  const DeploymentId dep = cluster.create_deployment(llm_deployment(1));
   sim.run_until(SimTime::from_seconds(20));
   REQUIRE(cluster.deployment_status(dep).ready == 1);
   cluster.fail_node(cluster.pod(PodId{0}).node);
